@@ -1,0 +1,1 @@
+"""XML handling of the protocol core: the one hardened parser and the namespace table."""

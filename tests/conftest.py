@@ -1,0 +1,39 @@
+"""Shared fixtures: a development PKI made once per test session, fixed clocks and ID sources."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from datetime import datetime
+
+import pytest
+
+from etoegang.clock import FixedClock
+from etoegang.clock import SequentialIdSource
+from keys.devpki import DevCa
+from keys.devpki import new_ca
+from keys.devpki import new_ring
+from keys.ring import KeyRing
+
+#: The instant golden files are made at.
+GOLDEN_INSTANT = datetime(2026, 11, 1, 12, 0, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def dev_ca() -> DevCa:
+    return new_ca()
+
+
+@pytest.fixture(scope="session")
+def rings(dev_ca: DevCa) -> dict[str, KeyRing]:
+    """One key ring per role, made once per session (RSA key generation is slow)."""
+    return {role: new_ring(dev_ca, role) for role in ("hm", "ad", "mr", "mr2", "dv", "eb")}
+
+
+@pytest.fixture()
+def clock() -> FixedClock:
+    return FixedClock(GOLDEN_INSTANT)
+
+
+@pytest.fixture()
+def ids() -> SequentialIdSource:
+    return SequentialIdSource()
