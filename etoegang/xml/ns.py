@@ -28,6 +28,11 @@ ESC: Final = "urn:etoegang:1.13:service-catalog"
 ESP: Final = "urn:etoegang:1.9:samlp-extension"
 EMD: Final = "urn:etoegang:1.13:metadata-extension"
 EIDAS: Final = "http://eidas.europa.eu/saml-extensions"
+EIDAS_NP: Final = "http://eidas.europa.eu/attributes/naturalperson"
+EIDAS_LP: Final = "http://eidas.europa.eu/attributes/legalperson"
+MDRPI: Final = "urn:oasis:names:tc:SAML:metadata:rpi"
+MDUI: Final = "urn:oasis:names:tc:SAML:metadata:ui"
+ALG: Final = "urn:oasis:names:tc:SAML:metadata:algsupport"
 XML: Final = "http://www.w3.org/XML/1998/namespace"
 
 #: Prefixes used when Makelaar emits XML; peers may use any prefix on input.
@@ -51,6 +56,9 @@ PREFIXES: Final[dict[str, str]] = {
     "esp": ESP,
     "emd": EMD,
     "eidas": EIDAS,
+    "mdrpi": MDRPI,
+    "mdui": MDUI,
+    "alg": ALG,
 }
 
 
