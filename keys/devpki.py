@@ -66,9 +66,15 @@ def new_ca(now: datetime | None = None, years: int = 10) -> DevCa:
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=False, content_commitment=False, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                crl_sign=True, encipher_only=False, decipher_only=False,
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )
@@ -101,15 +107,22 @@ def issue(
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=signing, content_commitment=signing,
-                key_encipherment=not signing, data_encipherment=not signing,
-                key_agreement=False, key_cert_sign=False, crl_sign=False,
-                encipher_only=False, decipher_only=False,
+                digital_signature=signing,
+                content_commitment=signing,
+                key_encipherment=not signing,
+                data_encipherment=not signing,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )
         .add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.SERVER_AUTH]),
+            x509.ExtendedKeyUsage(
+                [ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.SERVER_AUTH]
+            ),
             critical=False,
         )
         .sign(ca.key, hashes.SHA256())
@@ -119,17 +132,25 @@ def issue(
 
 def issue_ec(ca: DevCa, common_name: str, *, now: datetime | None = None) -> KeyPair:
     """An ECDSA P-256 signing pair, for the eIDAS profile."""
-    return issue(ca, common_name, usage="signing", key=ec.generate_private_key(ec.SECP256R1()), now=now)
+    return issue(
+        ca, common_name, usage="signing", key=ec.generate_private_key(ec.SECP256R1()), now=now
+    )
 
 
-def new_ring(ca: DevCa, role: str, *, with_next: bool = True) -> KeyRing:
+def new_ring(
+    ca: DevCa, role: str, *, with_next: bool = True, now: datetime | None = None
+) -> KeyRing:
     """A role's key ring: signing and encryption, with next keys when asked."""
     cn = f"Makelaar {role.upper()} TEST"
     return KeyRing(
-        signing=issue(ca, f"{cn} signing", usage="signing"),
-        encryption=issue(ca, f"{cn} encryption", usage="encryption"),
-        signing_next=issue(ca, f"{cn} signing next", usage="signing") if with_next else None,
-        encryption_next=issue(ca, f"{cn} encryption next", usage="encryption") if with_next else None,
+        signing=issue(ca, f"{cn} signing", usage="signing", now=now),
+        encryption=issue(ca, f"{cn} encryption", usage="encryption", now=now),
+        signing_next=issue(ca, f"{cn} signing next", usage="signing", now=now)
+        if with_next
+        else None,
+        encryption_next=issue(ca, f"{cn} encryption next", usage="encryption", now=now)
+        if with_next
+        else None,
     )
 
 
@@ -150,7 +171,9 @@ def write_ring(directory: Path, role: str, ring: KeyRing) -> list[Path]:
     return written
 
 
-def init_directory(directory: Path, roles: tuple[str, ...] = ROLES, *, force: bool = False) -> list[Path]:
+def init_directory(
+    directory: Path, roles: tuple[str, ...] = ROLES, *, force: bool = False
+) -> list[Path]:
     """Create the development PKI in ``directory`` (``makelaar keys init DIR``).
 
     Refuses to overwrite an existing CA unless ``force`` is set, so keys that peers already
@@ -159,7 +182,9 @@ def init_directory(directory: Path, roles: tuple[str, ...] = ROLES, *, force: bo
     directory.mkdir(parents=True, exist_ok=True)
     directory.chmod(0o700)
     if (directory / "ca.crt").exists() and not force:
-        raise FileExistsError(f"{directory} already holds a development PKI (use --force to replace)")
+        raise FileExistsError(
+            f"{directory} already holds a development PKI (use --force to replace)"
+        )
     ca = new_ca()
     write_private_key(directory / "ca.key", ca.key)
     write_certificate(directory / "ca.crt", ca.certificate)

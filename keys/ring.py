@@ -78,7 +78,9 @@ class PeerCertificate:
     def xmlsec_key(self) -> Any:
         """The certificate as an ``xmlsec.Key`` for verification or encryption (cached)."""
         if self._xmlsec_key is None:
-            self._xmlsec_key = xmlsec.Key.from_memory(self._der, xmlsec.constants.KeyDataFormatCertDer)
+            self._xmlsec_key = xmlsec.Key.from_memory(
+                self._der, xmlsec.constants.KeyDataFormatCertDer
+            )
             self._xmlsec_key.name = self.key_name
         return self._xmlsec_key
 
@@ -89,7 +91,9 @@ class PeerCertificate:
         return hash(self._der)
 
     def __repr__(self) -> str:
-        return f"PeerCertificate({self.key_name[:16]}…, {self.certificate.subject.rfc4514_string()})"
+        return (
+            f"PeerCertificate({self.key_name[:16]}…, {self.certificate.subject.rfc4514_string()})"
+        )
 
 
 class KeyPair:
@@ -98,7 +102,10 @@ class KeyPair:
     __slots__ = ("private_key", "certificate", "key_name", "_xmlsec_key", "_pem")
 
     def __init__(self, private_key: PrivateKey, certificate: x509.Certificate) -> None:
-        if private_key.public_key().public_numbers() != certificate.public_key().public_numbers():
+        spki = serialization.PublicFormat.SubjectPublicKeyInfo
+        if private_key.public_key().public_bytes(
+            Encoding.DER, spki
+        ) != certificate.public_key().public_bytes(Encoding.DER, spki):
             raise KeyError_("private key does not belong to the certificate")
         if isinstance(private_key, rsa.RSAPrivateKey) and private_key.key_size < MIN_RSA_BITS:
             raise KeyError_(f"RSA key of {private_key.key_size} bits; at least {MIN_RSA_BITS}")
@@ -126,7 +133,9 @@ class KeyPair:
         on every signature would cost more than the RSA operation's neighbours)."""
         if self._xmlsec_key is None:
             key = xmlsec.Key.from_memory(self.private_pem(), xmlsec.constants.KeyDataFormatPem)
-            key.load_cert_from_memory(certificate_der(self.certificate), xmlsec.constants.KeyDataFormatCertDer)
+            key.load_cert_from_memory(
+                certificate_der(self.certificate), xmlsec.constants.KeyDataFormatCertDer
+            )
             key.name = self.key_name
             self._xmlsec_key = key
         return self._xmlsec_key
@@ -188,7 +197,9 @@ def load_certificate(path: Path) -> x509.Certificate:
 def load_private_key(path: Path, password: bytes | None = None) -> PrivateKey:
     mode = path.stat().st_mode
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise KeyError_(f"{path}: private key readable by others (mode {oct(mode & 0o777)}); chmod 600")
+        raise KeyError_(
+            f"{path}: private key readable by others (mode {oct(mode & 0o777)}); chmod 600"
+        )
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=password)
     except (ValueError, TypeError) as exc:
@@ -200,7 +211,9 @@ def load_private_key(path: Path, password: bytes | None = None) -> PrivateKey:
 
 def load_pair(directory: Path, stem: str) -> KeyPair:
     """Load ``<stem>.key`` (mode 0600) and ``<stem>.crt`` from a directory."""
-    return KeyPair(load_private_key(directory / f"{stem}.key"), load_certificate(directory / f"{stem}.crt"))
+    return KeyPair(
+        load_private_key(directory / f"{stem}.key"), load_certificate(directory / f"{stem}.crt")
+    )
 
 
 def _optional_pair(directory: Path, stem: str) -> KeyPair | None:
@@ -221,7 +234,9 @@ def load_ring(directory: Path, role: str) -> KeyRing:
 
 def write_private_key(path: Path, key: PrivateKey) -> None:
     """Write a PEM private key with mode 0600 from the first byte (no window where it is 0644)."""
-    data = key.private_bytes(Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    data = key.private_bytes(
+        Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.fchmod(fd, 0o600)

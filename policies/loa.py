@@ -63,7 +63,13 @@ class Loa(Enum):
 
 
 _RANK: Final = {Loa.EH1: 1, Loa.EH2: 2, Loa.EH2PLUS: 3, Loa.EH3: 4, Loa.EH4: 5}
-_LABEL: Final = {Loa.EH1: "eH1", Loa.EH2: "eH2", Loa.EH2PLUS: "eH2+", Loa.EH3: "eH3", Loa.EH4: "eH4"}
+_LABEL: Final = {
+    Loa.EH1: "eH1",
+    Loa.EH2: "eH2",
+    Loa.EH2PLUS: "eH2+",
+    Loa.EH3: "eH3",
+    Loa.EH4: "eH4",
+}
 
 
 class EidasLoa(Enum):

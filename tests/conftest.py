@@ -18,15 +18,22 @@ from keys.ring import KeyRing
 GOLDEN_INSTANT = datetime(2026, 11, 1, 12, 0, 0, tzinfo=UTC)
 
 
+#: Test certificates are valid from here (before GOLDEN_INSTANT, and before today).
+CERTS_FROM = datetime(2026, 1, 1, tzinfo=UTC)
+
+
 @pytest.fixture(scope="session")
 def dev_ca() -> DevCa:
-    return new_ca()
+    return new_ca(now=CERTS_FROM)
 
 
 @pytest.fixture(scope="session")
 def rings(dev_ca: DevCa) -> dict[str, KeyRing]:
     """One key ring per role, made once per session (RSA key generation is slow)."""
-    return {role: new_ring(dev_ca, role) for role in ("hm", "ad", "mr", "mr2", "dv", "eb")}
+    return {
+        role: new_ring(dev_ca, role, now=CERTS_FROM)
+        for role in ("hm", "ad", "mr", "mr2", "dv", "eb")
+    }
 
 
 @pytest.fixture()

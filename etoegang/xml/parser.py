@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import zlib
 from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree
 
@@ -116,7 +117,7 @@ def parse_xml(data: bytes | str, limits: XmlLimits = MESSAGE_LIMITS) -> etree._E
         raise XmlMalformed("XML is not well-formed", debug=str(exc)[:200]) from exc
     if root is None:
         raise XmlMalformed("empty XML document")
-    docinfo = root.getroottree().docinfo
+    docinfo: Any = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
         raise XmlForbiddenConstruct("DOCTYPE is refused")
     _check_depth(root, limits.max_depth)
@@ -126,7 +127,9 @@ def parse_xml(data: bytes | str, limits: XmlLimits = MESSAGE_LIMITS) -> etree._E
         if isinstance(node, etree._Entity):
             raise XmlForbiddenConstruct("entity references are refused", debug=node.text or "")
         if isinstance(node, etree._ProcessingInstruction):
-            raise XmlForbiddenConstruct("processing instructions are refused", debug=node.target)
+            raise XmlForbiddenConstruct(
+                "processing instructions are refused", debug=str(node.target)
+            )
     return root
 
 

@@ -16,8 +16,13 @@ def register(subparsers: Any) -> None:
     sub = parser.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
     init = sub.add_parser("init", help="create a development PKI in DIR")
     init.add_argument("directory", type=Path, metavar="DIR")
-    init.add_argument("--role", action="append", dest="roles", choices=ROLES,
-                      help="only these roles (default: all)")
+    init.add_argument(
+        "--role",
+        action="append",
+        dest="roles",
+        choices=ROLES,
+        help="only these roles (default: all)",
+    )
     init.add_argument("--force", action="store_true", help="replace an existing PKI")
     init.set_defaults(func=_init)
 
@@ -30,6 +35,8 @@ def _init(args: argparse.Namespace) -> int:
         print(f"makelaar keys init: {exc}")
         return 1
     keys = sum(1 for p in written if p.suffix == ".key")
-    print(f"Development PKI in {args.directory}: test root CA and {keys} private keys "
-          f"for {', '.join(roles)} (mode 0600). Not for production.")
+    print(
+        f"Development PKI in {args.directory}: test root CA and {keys} private keys "
+        f"for {', '.join(roles)} (mode 0600). Not for production."
+    )
     return 0

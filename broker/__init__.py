@@ -1,0 +1,1 @@
+"""The herkenningsmakelaar (HM): the broker role between service providers and means issuers."""

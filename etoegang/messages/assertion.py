@@ -1,0 +1,551 @@
+"""saml:Assertion: subject, conditions, Advice, attribute and authentication statements.
+
+Spec: SAML core 2.3-2.7; SAML profiles 4.1.4.2 (Web SSO assertions); ``shared/spec/eherkenning.md``
+§3.1 (attribute names), §3.3 (EncryptedID), §4.5 and §4.6 (the HM, AD and MR assertion shapes).
+
+Elements the HM must pass on unchanged stay opaque lxml elements and are deep-copied, never
+rebuilt, when an assertion is built: the AD and MR assertions in Advice (their signatures must
+still verify at the DV), EncryptedID attribute values (encrypted for the DV end to end, §3.3:
+the HM never decrypts them), EncryptedAttribute elements, and statements of other types (the
+XACML decision statement, parsed by :mod:`etoegang.messages.xacml`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Final
+
+from lxml import etree
+
+from etoegang.errors import MessageMalformed
+from etoegang.errors import XmlValueError
+from etoegang.messages.common import CONDITIONS
+from etoegang.messages.common import ENCRYPTED_ID
+from etoegang.messages.common import ISSUER
+from etoegang.messages.common import NAME_ID
+from etoegang.messages.common import VERSION
+from etoegang.messages.common import Conditions
+from etoegang.messages.common import Element
+from etoegang.messages.common import NameID
+from etoegang.messages.common import build_conditions
+from etoegang.messages.common import build_issuer
+from etoegang.messages.common import build_name_id
+from etoegang.messages.common import check_sequence
+from etoegang.messages.common import children
+from etoegang.messages.common import deep_copies
+from etoegang.messages.common import find_all
+from etoegang.messages.common import local
+from etoegang.messages.common import opt_attr
+from etoegang.messages.common import opt_instant
+from etoegang.messages.common import parse_conditions
+from etoegang.messages.common import parse_issuer
+from etoegang.messages.common import parse_name_id
+from etoegang.messages.common import read_header
+from etoegang.messages.common import req_attr
+from etoegang.messages.common import req_instant
+from etoegang.messages.common import set_instant
+from etoegang.messages.common import set_opt
+from etoegang.messages.common import slot
+from etoegang.messages.common import value_of
+from etoegang.xml.ns import DS
+from etoegang.xml.ns import PREFIXES
+from etoegang.xml.ns import SAML
+from etoegang.xml.ns import XSI
+from etoegang.xml.ns import qname
+from etoegang.xml.parser import text_of
+from policies.loa import Loa
+
+ASSERTION: Final = qname(SAML, "Assertion")
+ENCRYPTED_ASSERTION: Final = qname(SAML, "EncryptedAssertion")
+_SIGNATURE = qname(DS, "Signature")
+_SUBJECT = qname(SAML, "Subject")
+_BASE_ID = qname(SAML, "BaseID")
+_SUBJECT_CONFIRMATION = qname(SAML, "SubjectConfirmation")
+_SUBJECT_CONFIRMATION_DATA = qname(SAML, "SubjectConfirmationData")
+_ADVICE = qname(SAML, "Advice")
+_ASSERTION_ID_REF = qname(SAML, "AssertionIDRef")
+_ASSERTION_URI_REF = qname(SAML, "AssertionURIRef")
+_STATEMENT = qname(SAML, "Statement")
+_AUTHN_STATEMENT = qname(SAML, "AuthnStatement")
+_AUTHZ_STATEMENT = qname(SAML, "AuthzDecisionStatement")
+_ATTRIBUTE_STATEMENT = qname(SAML, "AttributeStatement")
+_ATTRIBUTE = qname(SAML, "Attribute")
+_ENCRYPTED_ATTRIBUTE = qname(SAML, "EncryptedAttribute")
+_ATTRIBUTE_VALUE = qname(SAML, "AttributeValue")
+_SUBJECT_LOCALITY = qname(SAML, "SubjectLocality")
+_AUTHN_CONTEXT = qname(SAML, "AuthnContext")
+_CLASS_REF = qname(SAML, "AuthnContextClassRef")
+_DECL_REF = qname(SAML, "AuthnContextDeclRef")
+_AUTHENTICATING_AUTHORITY = qname(SAML, "AuthenticatingAuthority")
+_XSI_TYPE = qname(XSI, "type")
+_XSI_NIL = qname(XSI, "nil")
+_PREFIX_OF = {uri: prefix for prefix, uri in PREFIXES.items()}
+
+
+class SubjectConfirmationMethod(Enum):
+    """SAML profiles 3: the subject confirmation methods."""
+
+    BEARER = "urn:oasis:names:tc:SAML:2.0:cm:bearer"
+    HOLDER_OF_KEY = "urn:oasis:names:tc:SAML:2.0:cm:holder-of-key"
+    SENDER_VOUCHES = "urn:oasis:names:tc:SAML:2.0:cm:sender-vouches"
+
+    @classmethod
+    def _missing_(cls, value: object) -> SubjectConfirmationMethod:
+        raise ValueError(f"not a SAML subject confirmation method: {value!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectConfirmation:
+    """saml:SubjectConfirmation with the attributes of its SubjectConfirmationData."""
+
+    method: SubjectConfirmationMethod = SubjectConfirmationMethod.BEARER
+    #: The ACS URL the assertion is for; the receiver must be exactly this endpoint.
+    recipient: str | None = None
+    #: The ID of the request this answers; must be the receiver's own outstanding request.
+    in_response_to: str | None = None
+    not_before: datetime | None = None
+    not_on_or_after: datetime | None = None
+    address: str | None = None
+
+    @property
+    def has_data(self) -> bool:
+        return any(
+            v is not None
+            for v in (self.recipient, self.in_response_to, self.not_before,
+                      self.not_on_or_after, self.address)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AttributeValue:
+    """One saml:AttributeValue: either ``text`` or an opaque ``element`` (EncryptedID, NameID)."""
+
+    text: str = ""
+    #: xsi:type in Clark notation, e.g. ``{http://www.w3.org/2001/XMLSchema}string``.
+    xsi_type: str | None = None
+    #: The single child element, kept unchanged (copied, never decrypted, when built).
+    element: Element | None = None
+
+    @property
+    def is_encrypted_id(self) -> bool:
+        return self.element is not None and self.element.tag == ENCRYPTED_ID
+
+
+@dataclass(frozen=True, slots=True)
+class Attribute:
+    """saml:Attribute (SAML core 2.7.3.1)."""
+
+    name: str
+    values: tuple[AttributeValue, ...] = ()
+    name_format: str | None = None
+    friendly_name: str | None = None
+    #: Attributes from other namespaces (e.g. ext:OriginalIssuer), as (Clark name, value).
+    other_attributes: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        """The text values (element values left out)."""
+        return tuple(v.text for v in self.values if v.element is None)
+
+
+@dataclass(frozen=True, slots=True)
+class AuthnStatement:
+    """saml:AuthnStatement: when, how strongly and by whom the user was authenticated."""
+
+    authn_instant: datetime
+    class_ref: str | None = None
+    session_index: str | None = None
+    session_not_on_or_after: datetime | None = None
+    #: In an HM assertion the AD's EntityID; in an AD assertion the AD's OIN (§4.5, §4.6).
+    authenticating_authorities: tuple[str, ...] = ()
+    decl_ref: str | None = None
+    locality_address: str | None = None
+    locality_dns_name: str | None = None
+
+    @property
+    def loa(self) -> Loa | None:
+        """The eHerkenning level the class ref names, or None for any other URI."""
+        try:
+            return Loa(self.class_ref) if self.class_ref is not None else None
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True, slots=True)
+class Advice:
+    """saml:Advice. Nested assertions are opaque and copied unchanged (their signatures)."""
+
+    assertions: tuple[Element, ...] = ()
+    assertion_id_refs: tuple[str, ...] = ()
+    assertion_uri_refs: tuple[str, ...] = ()
+    encrypted_assertions: tuple[Element, ...] = ()
+    #: Elements of other namespaces (SAML core 2.6.1 allows them).
+    others: tuple[Element, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Assertion:
+    """A saml:Assertion as Makelaar reads and writes it. Opaque parts compare by identity."""
+
+    id: str
+    issue_instant: datetime
+    issuer: str
+    #: The subject's NameID, or an opaque saml:EncryptedID, or None.
+    subject: NameID | Element | None = None
+    subject_confirmations: tuple[SubjectConfirmation, ...] = ()
+    conditions: Conditions | None = None
+    advice: Advice | None = None
+    attributes: tuple[Attribute, ...] = ()
+    encrypted_attributes: tuple[Element, ...] = ()
+    authn_statements: tuple[AuthnStatement, ...] = ()
+    #: saml:Statement (xsi:type, e.g. the XACML decision) and AuthzDecisionStatement, opaque.
+    other_statements: tuple[Element, ...] = ()
+
+    @property
+    def name_id(self) -> NameID | None:
+        return self.subject if isinstance(self.subject, NameID) else None
+
+    @property
+    def authn_statement(self) -> AuthnStatement | None:
+        return self.authn_statements[0] if self.authn_statements else None
+
+    def attribute(self, name: str) -> Attribute | None:
+        """The first attribute with this Name."""
+        return next((a for a in self.attributes if a.name == name), None)
+
+
+# --- build ------------------------------------------------------------------------------------
+
+
+def _xsi_type_text(clark: str, nsmap: dict[str | None, str]) -> str:
+    qn = etree.QName(clark)
+    if qn.namespace is None:
+        return qn.localname
+    prefix = _PREFIX_OF.get(qn.namespace, "ns1")
+    nsmap[prefix] = qn.namespace
+    return f"{prefix}:{qn.localname}"
+
+
+def _build_value(parent: Element, value: AttributeValue) -> None:
+    if value.element is not None:
+        node = etree.SubElement(parent, _ATTRIBUTE_VALUE)
+        node.extend(deep_copies([value.element]))
+        return
+    nsmap: dict[str | None, str] = {}
+    type_text = None
+    if value.xsi_type is not None:
+        nsmap["xsi"] = XSI
+        type_text = _xsi_type_text(value.xsi_type, nsmap)
+    node = etree.SubElement(parent, _ATTRIBUTE_VALUE, nsmap=nsmap)  # type: ignore[arg-type]
+    if type_text is not None:
+        node.set(_XSI_TYPE, type_text)
+    node.text = value.text
+
+
+def _build_subject(parent: Element, assertion: Assertion) -> None:
+    if assertion.subject is None and not assertion.subject_confirmations:
+        return
+    subject = etree.SubElement(parent, _SUBJECT)
+    if isinstance(assertion.subject, NameID):
+        build_name_id(subject, assertion.subject)
+    elif assertion.subject is not None:
+        subject.extend(deep_copies([assertion.subject]))
+    for confirmation in assertion.subject_confirmations:
+        node = etree.SubElement(subject, _SUBJECT_CONFIRMATION, Method=confirmation.method.value)
+        if confirmation.has_data:
+            data = etree.SubElement(node, _SUBJECT_CONFIRMATION_DATA)
+            set_instant(data, "NotBefore", confirmation.not_before)
+            set_instant(data, "NotOnOrAfter", confirmation.not_on_or_after)
+            set_opt(data, "Recipient", confirmation.recipient)
+            set_opt(data, "InResponseTo", confirmation.in_response_to)
+            set_opt(data, "Address", confirmation.address)
+
+
+def _build_advice(parent: Element, advice: Advice) -> None:
+    node = etree.SubElement(parent, _ADVICE)
+    for ref in advice.assertion_id_refs:
+        etree.SubElement(node, _ASSERTION_ID_REF).text = ref
+    for uri in advice.assertion_uri_refs:
+        etree.SubElement(node, _ASSERTION_URI_REF).text = uri
+    node.extend(deep_copies(advice.assertions))
+    node.extend(deep_copies(advice.encrypted_assertions))
+    node.extend(deep_copies(advice.others))
+
+
+def _build_authn(parent: Element, statement: AuthnStatement) -> None:
+    node = etree.SubElement(parent, _AUTHN_STATEMENT)
+    set_instant(node, "AuthnInstant", statement.authn_instant)
+    set_opt(node, "SessionIndex", statement.session_index)
+    set_instant(node, "SessionNotOnOrAfter", statement.session_not_on_or_after)
+    if statement.locality_address is not None or statement.locality_dns_name is not None:
+        locality = etree.SubElement(node, _SUBJECT_LOCALITY)
+        set_opt(locality, "Address", statement.locality_address)
+        set_opt(locality, "DNSName", statement.locality_dns_name)
+    context = etree.SubElement(node, _AUTHN_CONTEXT)
+    if statement.class_ref is not None:
+        etree.SubElement(context, _CLASS_REF).text = statement.class_ref
+    if statement.decl_ref is not None:
+        etree.SubElement(context, _DECL_REF).text = statement.decl_ref
+    for authority in statement.authenticating_authorities:
+        etree.SubElement(context, _AUTHENTICATING_AUTHORITY).text = authority
+
+
+def build_assertion(assertion: Assertion, parent: Element | None = None) -> Element:
+    """The unsigned saml:Assertion in schema order (sign it with ``xmldsig.sign`` afterwards:
+    the signature goes right after Issuer)."""
+    if parent is None:
+        node = etree.Element(ASSERTION, nsmap={"saml": SAML})
+    else:
+        node = etree.SubElement(parent, ASSERTION)
+    node.set("ID", assertion.id)
+    set_instant(node, "IssueInstant", assertion.issue_instant)
+    node.set("Version", VERSION)
+    build_issuer(node, assertion.issuer)
+    _build_subject(node, assertion)
+    if assertion.conditions is not None:
+        build_conditions(node, assertion.conditions)
+    if assertion.advice is not None:
+        _build_advice(node, assertion.advice)
+    if assertion.attributes or assertion.encrypted_attributes:
+        statement = etree.SubElement(node, _ATTRIBUTE_STATEMENT)
+        for attribute in assertion.attributes:
+            element = etree.SubElement(statement, _ATTRIBUTE, Name=attribute.name)
+            set_opt(element, "NameFormat", attribute.name_format)
+            set_opt(element, "FriendlyName", attribute.friendly_name)
+            for other_name, other_value in attribute.other_attributes:
+                element.set(other_name, other_value)
+            for value in attribute.values:
+                _build_value(element, value)
+        statement.extend(deep_copies(assertion.encrypted_attributes))
+    for authn in assertion.authn_statements:
+        _build_authn(node, authn)
+    node.extend(deep_copies(assertion.other_statements))
+    return node
+
+
+# --- parse ------------------------------------------------------------------------------------
+
+
+def _parse_confirmation(element: Element, where: str) -> SubjectConfirmation:
+    where = f"{where}/SubjectConfirmation"
+    check_sequence(
+        element,
+        [slot(_BASE_ID, NAME_ID, ENCRYPTED_ID), slot(_SUBJECT_CONFIRMATION_DATA)],
+        where,
+    )
+    raw = req_attr(element, "Method", where)
+    try:
+        method = SubjectConfirmationMethod(raw)
+    except ValueError as exc:
+        raise MessageMalformed(f"{where}/@Method is not a SAML method", debug=raw[:80]) from exc
+    data = element.find(_SUBJECT_CONFIRMATION_DATA)
+    if data is None:
+        return SubjectConfirmation(method)
+    where = f"{where}/SubjectConfirmationData"
+    return SubjectConfirmation(
+        method=method,
+        recipient=opt_attr(data, "Recipient", where),
+        in_response_to=opt_attr(data, "InResponseTo", where),
+        not_before=opt_instant(data, "NotBefore", where),
+        not_on_or_after=opt_instant(data, "NotOnOrAfter", where),
+        address=opt_attr(data, "Address", where),
+    )
+
+
+def _parse_subject(
+    element: Element, where: str
+) -> tuple[NameID | Element | None, tuple[SubjectConfirmation, ...]]:
+    where = f"{where}/Subject"
+    check_sequence(
+        element,
+        [slot(NAME_ID, ENCRYPTED_ID), slot(_SUBJECT_CONFIRMATION, max=None)],
+        where,
+    )
+    subject: NameID | Element | None = None
+    for child in children(element):
+        if child.tag == NAME_ID:
+            subject = parse_name_id(child, f"{where}/NameID")
+        elif child.tag == ENCRYPTED_ID:
+            subject = child
+    confirmations = tuple(
+        _parse_confirmation(c, where) for c in find_all(element, _SUBJECT_CONFIRMATION)
+    )
+    if subject is None and not confirmations:
+        raise MessageMalformed(f"{where} is empty")
+    return subject, confirmations
+
+
+def _parse_advice(element: Element, where: str) -> Advice:
+    refs: list[str] = []
+    uris: list[str] = []
+    assertions: list[Element] = []
+    encrypted: list[Element] = []
+    others: list[Element] = []
+    for child in children(element):
+        if child.tag == _ASSERTION_ID_REF:
+            refs.append(value_of(child, f"{where}/Advice/AssertionIDRef"))
+        elif child.tag == _ASSERTION_URI_REF:
+            uris.append(value_of(child, f"{where}/Advice/AssertionURIRef"))
+        elif child.tag == ASSERTION:
+            assertions.append(child)
+        elif child.tag == ENCRYPTED_ASSERTION:
+            encrypted.append(child)
+        elif etree.QName(child).namespace not in (SAML, None):
+            others.append(child)  # SAML core 2.6.1: ##other is allowed
+        else:
+            raise MessageMalformed(f"{where}/Advice may not contain {local(child)}")
+    return Advice(tuple(assertions), tuple(refs), tuple(uris), tuple(encrypted), tuple(others))
+
+
+def _resolve_xsi_type(element: Element, raw: str, where: str) -> str:
+    prefix, _, name = raw.rpartition(":")
+    namespace = element.nsmap.get(prefix or None)
+    if namespace is None:
+        if prefix:
+            raise MessageMalformed(f"{where}/@xsi:type uses an undeclared prefix", debug=raw[:64])
+        return name
+    return qname(namespace, name)
+
+
+def _parse_value(element: Element, where: str) -> AttributeValue:
+    raw_type = element.get(_XSI_TYPE)
+    xsi_type = _resolve_xsi_type(element, raw_type.strip(), where) if raw_type else None
+    nested = children(element)
+    if nested:
+        if len(nested) > 1 or (element.text or "").strip() or (nested[0].tail or "").strip():
+            raise MessageMalformed(f"{where} must hold text or exactly one element")
+        return AttributeValue(xsi_type=xsi_type, element=nested[0])
+    try:
+        # Attribute values are kept as sent, with their whitespace (they may be opaque data).
+        text = text_of(element, strip=False)
+    except XmlValueError as exc:
+        raise MessageMalformed(f"{where} must be a plain value", debug=exc.debug) from exc
+    return AttributeValue(text=text, xsi_type=xsi_type)
+
+
+def _parse_attribute(element: Element, where: str) -> Attribute:
+    name = req_attr(element, "Name", f"{where}/Attribute")
+    where = f"{where}/Attribute[{name[:80]}]"
+    check_sequence(element, [slot(_ATTRIBUTE_VALUE, max=None)], where)
+    others = tuple(
+        (str(key), str(value))
+        for key, value in element.attrib.items()
+        if etree.QName(key).namespace is not None
+    )
+    return Attribute(
+        name=name,
+        values=tuple(_parse_value(v, f"{where}/AttributeValue") for v in children(element)),
+        name_format=opt_attr(element, "NameFormat", where),
+        friendly_name=opt_attr(element, "FriendlyName", where),
+        other_attributes=others,
+    )
+
+
+def _parse_authn(element: Element, where: str) -> AuthnStatement:
+    where = f"{where}/AuthnStatement"
+    check_sequence(element, [slot(_SUBJECT_LOCALITY), slot(_AUTHN_CONTEXT, min=1)], where)
+    context = element.find(_AUTHN_CONTEXT)
+    assert context is not None  # check_sequence required it
+    ctx = f"{where}/AuthnContext"
+    # AuthnContextDecl (a full declaration) is not used in eHerkenning and is not accepted.
+    check_sequence(
+        context,
+        [slot(_CLASS_REF), slot(_DECL_REF), slot(_AUTHENTICATING_AUTHORITY, max=None)],
+        ctx,
+    )
+    class_ref = context.find(_CLASS_REF)
+    decl_ref = context.find(_DECL_REF)
+    if class_ref is None and decl_ref is None:
+        raise MessageMalformed(f"{ctx} lacks the required AuthnContextClassRef")
+    locality = element.find(_SUBJECT_LOCALITY)
+    loc = f"{where}/SubjectLocality"
+    return AuthnStatement(
+        authn_instant=req_instant(element, "AuthnInstant", where),
+        class_ref=(
+            value_of(class_ref, f"{ctx}/AuthnContextClassRef") if class_ref is not None else None
+        ),
+        session_index=opt_attr(element, "SessionIndex", where),
+        session_not_on_or_after=opt_instant(element, "SessionNotOnOrAfter", where),
+        authenticating_authorities=tuple(
+            value_of(a, f"{ctx}/AuthenticatingAuthority")
+            for a in find_all(context, _AUTHENTICATING_AUTHORITY)
+        ),
+        decl_ref=value_of(decl_ref, f"{ctx}/AuthnContextDeclRef") if decl_ref is not None else None,
+        locality_address=opt_attr(locality, "Address", loc) if locality is not None else None,
+        locality_dns_name=opt_attr(locality, "DNSName", loc) if locality is not None else None,
+    )
+
+
+_STATEMENTS = (_STATEMENT, _AUTHN_STATEMENT, _AUTHZ_STATEMENT, _ATTRIBUTE_STATEMENT)
+
+
+def parse_assertion(element: Element) -> Assertion:
+    """Read a saml:Assertion that the caller has verified (``xmldsig.verify(...).element``).
+
+    :raises MessageError: a subclass naming the rule the assertion breaks.
+    """
+    if element.tag != ASSERTION:
+        raise MessageMalformed("expected a saml:Assertion", debug=str(element.tag)[:120])
+    assertion_id, issue_instant = read_header(element, "Assertion")
+    where = f"Assertion {assertion_id}"
+    check_sequence(
+        element,
+        [
+            slot(ISSUER, min=1),
+            slot(_SIGNATURE),
+            slot(_SUBJECT),
+            slot(CONDITIONS),
+            slot(_ADVICE),
+            slot(*_STATEMENTS, max=None),
+        ],
+        where,
+    )
+    subject: NameID | Element | None = None
+    confirmations: tuple[SubjectConfirmation, ...] = ()
+    conditions: Conditions | None = None
+    advice: Advice | None = None
+    attributes: list[Attribute] = []
+    encrypted: list[Element] = []
+    authn: list[AuthnStatement] = []
+    others: list[Element] = []
+    issuer = ""
+    for child in children(element):
+        tag = child.tag
+        if tag == ISSUER:
+            issuer = parse_issuer(child, where)
+        elif tag == _SUBJECT:
+            subject, confirmations = _parse_subject(child, where)
+        elif tag == CONDITIONS:
+            conditions = parse_conditions(child, where)
+        elif tag == _ADVICE:
+            advice = _parse_advice(child, where)
+        elif tag == _ATTRIBUTE_STATEMENT:
+            check_sequence(
+                child,
+                [slot(_ATTRIBUTE, _ENCRYPTED_ATTRIBUTE, min=1, max=None)],
+                f"{where}/AttributeStatement",
+            )
+            for item in children(child):
+                if item.tag == _ATTRIBUTE:
+                    attributes.append(_parse_attribute(item, f"{where}/AttributeStatement"))
+                else:
+                    encrypted.append(item)
+        elif tag == _AUTHN_STATEMENT:
+            authn.append(_parse_authn(child, where))
+        elif tag in (_STATEMENT, _AUTHZ_STATEMENT):
+            others.append(child)
+    return Assertion(
+        id=assertion_id,
+        issue_instant=issue_instant,
+        issuer=issuer,
+        subject=subject,
+        subject_confirmations=confirmations,
+        conditions=conditions,
+        advice=advice,
+        attributes=tuple(attributes),
+        encrypted_attributes=tuple(encrypted),
+        authn_statements=tuple(authn),
+        other_statements=tuple(others),
+    )

@@ -1,0 +1,1 @@
+"""Durable storage of the means issuer: models, migrations, sessions and queries."""
