@@ -48,6 +48,7 @@ from etoegang.xml.parser import parse_xml
 from etoegang.xml.parser import text_of
 from keys.ring import PeerCertificate
 from metadata.identifiers import parse_service_id
+from metadata.model import LocalizedText
 from policies.loa import Loa
 
 #: How far in the future an IssueInstant may lie before the catalogue is refused (clock skew).
@@ -116,14 +117,6 @@ class IntermediationAllowed(Enum):
 
 
 # --- model ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class LocalizedText:
-    """One language version of a multi-language element (``xml:lang`` + text)."""
-
-    lang: str
-    text: str
 
 
 @dataclass(frozen=True, slots=True)

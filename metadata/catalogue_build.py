@@ -33,7 +33,6 @@ from keys.ring import PeerCertificate
 from metadata.catalogue import CatalogueRequestedAttribute
 from metadata.catalogue import EctaSet
 from metadata.catalogue import IdentifierType
-from metadata.catalogue import LocalizedText
 from metadata.catalogue import ServiceCatalogue
 from metadata.catalogue import ServiceDefinition
 from metadata.catalogue import ServiceInstance
@@ -42,6 +41,7 @@ from metadata.catalogue import ServiceRestriction
 from metadata.catalogue import esc
 from metadata.identifiers import check_oin
 from metadata.identifiers import service_id as make_service_id
+from metadata.model import LocalizedText
 from policies.loa import Loa
 
 _NSMAP: Final = {"esc": ESC, "ds": DS, "saml": SAML, "md": MD}

@@ -19,8 +19,8 @@ from typing import Final
 from lxml import etree
 
 from etoegang.errors import SoapError
-from etoegang.messages.artifact import graft
-from etoegang.messages.artifact import placeholder
+from etoegang.xml.graft import graft
+from etoegang.xml.graft import placeholder
 from etoegang.xml.ns import SOAP11
 from etoegang.xml.ns import SOAP12
 from etoegang.xml.ns import XML

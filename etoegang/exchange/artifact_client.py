@@ -23,6 +23,7 @@ from etoegang.crypto.xmldsig import Verified
 from etoegang.crypto.xmldsig import is_signed
 from etoegang.crypto.xmldsig import sign
 from etoegang.errors import ArtifactError
+from etoegang.errors import ArtifactMessageError
 from etoegang.errors import TransportError
 from etoegang.exchange.inbound import verify_from_peer
 from etoegang.exchange.peers import LocalEntity
@@ -91,7 +92,10 @@ class ArtifactClient:
                 "ArtifactResponse does not answer our ArtifactResolve",
                 debug=f"InResponseTo {response.in_response_to[:64]}",
             )
-        message = response.require_message()
+        try:
+            message = response.require_message()
+        except ArtifactMessageError as exc:
+            raise ArtifactError(exc.public, debug=exc.debug) from exc
         own = None
         if is_signed(message):
             own = verify_from_peer(message, self.directory, expected_issuer=peer).verified

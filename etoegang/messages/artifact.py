@@ -17,7 +17,6 @@ there).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -44,13 +43,14 @@ from etoegang.messages.status import SUCCESS
 from etoegang.messages.status import Status
 from etoegang.messages.status import build_status
 from etoegang.messages.status import parse_status
+from etoegang.xml.graft import copy_unchanged
+from etoegang.xml.graft import graft
+from etoegang.xml.graft import placeholder
 from etoegang.xml.ns import DS
 from etoegang.xml.ns import SAML
 from etoegang.xml.ns import SAMLP
 from etoegang.xml.ns import XACML_SAMLP
 from etoegang.xml.ns import qname
-from etoegang.xml.parser import MESSAGE_LIMITS
-from etoegang.xml.parser import parse_xml
 
 __all__ = [
     "ArtifactResolve",
@@ -114,77 +114,6 @@ class ArtifactResponse:
                 debug="ArtifactResponse carries no message",
             )
         return self.message
-
-
-def copy_unchanged(element: etree._Element) -> etree._Element:
-    """A standalone copy of ``element`` with every namespace declaration in scope at the original.
-
-    ``copy.deepcopy`` keeps only the declarations the copied element names use and drops those
-    used only inside values, such as ``xacml-saml`` in the MR statement's
-    ``xsi:type="xacml-saml:XACMLAuthzDecisionStatementType"`` when an ancestor declares it (as
-    Signicat does); the copy would no longer mean the same. Serialising the subtree declares
-    every in-scope namespace on its root, and re-parsing keeps every prefix as it was.
-    """
-    return parse_xml(etree.tostring(element, with_tail=False))
-
-
-_GRAFT_NS: Final = "urn:makelaar:graft"
-_SLOT: Final = qname(_GRAFT_NS, "slot")
-
-
-def placeholder(parent: etree._Element) -> etree._Element:
-    """An empty slot under ``parent`` that :func:`graft` fills with a carried element."""
-    index = sum(1 for _ in parent.getroottree().iter(_SLOT))
-    slot_element = etree.SubElement(parent, _SLOT, nsmap={"graft": _GRAFT_NS})
-    slot_element.set("n", str(index))
-    return slot_element
-
-
-def _index_path(element: etree._Element) -> list[int]:
-    path: list[int] = []
-    node, parent = element, element.getparent()
-    while parent is not None:
-        path.append(parent.index(node))
-        node, parent = parent, parent.getparent()
-    return path[::-1]
-
-
-def _c14n(element: etree._Element) -> bytes:
-    return etree.tostring(element, method="c14n", exclusive=True)
-
-
-def graft(root: etree._Element, carried: Sequence[etree._Element]) -> etree._Element:
-    """A new tree: ``root`` with its placeholders, in order, replaced by unchanged copies.
-
-    Why not ``append``: on every move of a subtree (even a deep copy, even inside one
-    document) lxml drops namespace declarations whose URI an ancestor already declares, under
-    any prefix, and renames the prefixes. A Signicat HM assertion (``saml2:``) holding the AD
-    assertion (``saml:``) would come out with ``saml2:Assertion`` inside, and the AD signature
-    would no longer verify. The parser never does this, so the carried elements are spliced
-    into the serialised wrapper (each serialisation declares every namespace in scope at its
-    root) and the whole is parsed again. Both parts are made by lxml, never by templates, and
-    each carried element is checked to canonicalise byte for byte as the original.
-
-    :raises ValueError: the placeholders and ``carried`` do not match, or a copy would differ.
-    """
-    slots = list(root.getroottree().iter(_SLOT))
-    if len(slots) != len(carried):
-        raise ValueError(f"{len(slots)} placeholders for {len(carried)} elements")
-    paths = [_index_path(slot_element) for slot_element in slots]
-    data = etree.tostring(root)
-    for index, element in enumerate(carried):
-        marker = f'<graft:slot xmlns:graft="{_GRAFT_NS}" n="{index}"/>'.encode()
-        if data.count(marker) != 1:
-            raise ValueError("placeholder not found exactly once in the serialised wrapper")
-        data = data.replace(marker, etree.tostring(element, with_tail=False))
-    result = parse_xml(data, MESSAGE_LIMITS)
-    for path, element in zip(paths, carried, strict=True):
-        copy = result
-        for step in path:
-            copy = copy[step]
-        if _c14n(copy) != _c14n(element):
-            raise ValueError(f"{element.tag} could not be carried unchanged")
-    return result
 
 
 def _new_root(tag: str, *, clock: Clock, ids: IdSource) -> etree._Element:

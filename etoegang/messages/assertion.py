@@ -32,9 +32,9 @@ from etoegang.messages.common import NameID
 from etoegang.messages.common import build_conditions
 from etoegang.messages.common import build_issuer
 from etoegang.messages.common import build_name_id
+from etoegang.messages.common import carry_all
 from etoegang.messages.common import check_sequence
 from etoegang.messages.common import children
-from etoegang.messages.common import deep_copies
 from etoegang.messages.common import find_all
 from etoegang.messages.common import local
 from etoegang.messages.common import opt_attr
@@ -49,6 +49,7 @@ from etoegang.messages.common import set_instant
 from etoegang.messages.common import set_opt
 from etoegang.messages.common import slot
 from etoegang.messages.common import value_of
+from etoegang.xml.graft import finish
 from etoegang.xml.ns import DS
 from etoegang.xml.ns import PREFIXES
 from etoegang.xml.ns import SAML
@@ -80,7 +81,6 @@ _CLASS_REF = qname(SAML, "AuthnContextClassRef")
 _DECL_REF = qname(SAML, "AuthnContextDeclRef")
 _AUTHENTICATING_AUTHORITY = qname(SAML, "AuthenticatingAuthority")
 _XSI_TYPE = qname(XSI, "type")
-_XSI_NIL = qname(XSI, "nil")
 _PREFIX_OF = {uri: prefix for prefix, uri in PREFIXES.items()}
 
 
@@ -231,7 +231,7 @@ def _xsi_type_text(clark: str, nsmap: dict[str | None, str]) -> str:
 def _build_value(parent: Element, value: AttributeValue) -> None:
     if value.element is not None:
         node = etree.SubElement(parent, _ATTRIBUTE_VALUE)
-        node.extend(deep_copies([value.element]))
+        carry_all(node, [value.element])
         return
     nsmap: dict[str | None, str] = {}
     type_text = None
@@ -251,7 +251,7 @@ def _build_subject(parent: Element, assertion: Assertion) -> None:
     if isinstance(assertion.subject, NameID):
         build_name_id(subject, assertion.subject)
     elif assertion.subject is not None:
-        subject.extend(deep_copies([assertion.subject]))
+        carry_all(subject, [assertion.subject])
     for confirmation in assertion.subject_confirmations:
         node = etree.SubElement(subject, _SUBJECT_CONFIRMATION, Method=confirmation.method.value)
         if confirmation.has_data:
@@ -269,9 +269,9 @@ def _build_advice(parent: Element, advice: Advice) -> None:
         etree.SubElement(node, _ASSERTION_ID_REF).text = ref
     for uri in advice.assertion_uri_refs:
         etree.SubElement(node, _ASSERTION_URI_REF).text = uri
-    node.extend(deep_copies(advice.assertions))
-    node.extend(deep_copies(advice.encrypted_assertions))
-    node.extend(deep_copies(advice.others))
+    carry_all(node, advice.assertions)
+    carry_all(node, advice.encrypted_assertions)
+    carry_all(node, advice.others)
 
 
 def _build_authn(parent: Element, statement: AuthnStatement) -> None:
@@ -318,11 +318,11 @@ def build_assertion(assertion: Assertion, parent: Element | None = None) -> Elem
                 element.set(other_name, other_value)
             for value in attribute.values:
                 _build_value(element, value)
-        statement.extend(deep_copies(assertion.encrypted_attributes))
+        carry_all(statement, assertion.encrypted_attributes)
     for authn in assertion.authn_statements:
         _build_authn(node, authn)
-    node.extend(deep_copies(assertion.other_statements))
-    return node
+    carry_all(node, assertion.other_statements)
+    return finish(node) if parent is None else node
 
 
 # --- parse ------------------------------------------------------------------------------------

@@ -32,9 +32,9 @@ from etoegang.messages.common import NameIDFormat
 from etoegang.messages.common import build_conditions
 from etoegang.messages.common import build_issuer
 from etoegang.messages.common import build_name_id
+from etoegang.messages.common import carry_all
 from etoegang.messages.common import check_sequence
 from etoegang.messages.common import children
-from etoegang.messages.common import deep_copies
 from etoegang.messages.common import find_all
 from etoegang.messages.common import opt_attr
 from etoegang.messages.common import opt_boolean
@@ -49,6 +49,7 @@ from etoegang.messages.common import set_instant
 from etoegang.messages.common import set_opt
 from etoegang.messages.common import slot
 from etoegang.messages.common import value_of
+from etoegang.xml.graft import finish
 from etoegang.xml.ns import DS
 from etoegang.xml.ns import ESP
 from etoegang.xml.ns import MD
@@ -193,7 +194,7 @@ def _build_extensions(parent: Element, request: AuthnRequest) -> None:
             set_opt(node, "NameFormat", attribute.name_format)
             set_opt(node, "FriendlyName", attribute.friendly_name)
             set_boolean(node, "isRequired", attribute.is_required)
-    extensions.extend(deep_copies(request.other_extensions))
+    carry_all(extensions, request.other_extensions)
 
 
 def _build_scoping(parent: Element, scoping: Scoping) -> None:
@@ -250,7 +251,7 @@ def build_authn_request(request: AuthnRequest) -> Element:
             etree.SubElement(ctx, _DECL_REF).text = ref
     if request.scoping is not None:
         _build_scoping(node, request.scoping)
-    return node
+    return finish(node)
 
 
 # --- parse ------------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from collections.abc import Sequence
-from copy import deepcopy
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -29,6 +28,7 @@ from etoegang.clock import saml_instant
 from etoegang.errors import MessageMalformed
 from etoegang.errors import UnsupportedVersion
 from etoegang.errors import XmlValueError
+from etoegang.xml.graft import carry
 from etoegang.xml.ns import SAML
 from etoegang.xml.ns import qname
 from etoegang.xml.parser import text_of
@@ -112,7 +112,7 @@ class Slot:
     max: int | None = 1
 
 
-def slot(*tags: str, min: int = 0, max: int | None = 1) -> Slot:  # noqa: A002 - schema words
+def slot(*tags: str, min: int = 0, max: int | None = 1) -> Slot:
     return Slot(frozenset(tags), min, max)
 
 
@@ -398,10 +398,13 @@ def parse_conditions(element: Element, where: str) -> Conditions:
     )
 
 
-def deep_copies(elements: Iterable[Element]) -> list[Element]:
-    """Unchanged copies of opaque elements (signed assertions, EncryptedIDs) for a new tree.
+def carry_all(parent: Element, elements: Iterable[Element]) -> None:
+    """Put unchanged copies of opaque elements (signed assertions, EncryptedIDs) under
+    ``parent``; the top-level builder calls :func:`etoegang.xml.graft.finish` on the root.
 
-    lxml's copy keeps every namespace declaration in scope, so QName values inside (for example
-    ``xsi:type="xs:string"``) still resolve and the copy canonicalises exactly as the original.
+    Plain ``append`` would rename a peer's namespace prefixes (see :mod:`etoegang.xml.graft`)
+    and break its signature.
     """
-    return [deepcopy(element) for element in elements]
+    for element in elements:
+        carry(parent, element)
+

@@ -23,9 +23,9 @@ from etoegang.messages.common import Element
 from etoegang.messages.common import NameID
 from etoegang.messages.common import build_issuer
 from etoegang.messages.common import build_name_id
+from etoegang.messages.common import carry_all
 from etoegang.messages.common import check_sequence
 from etoegang.messages.common import children
-from etoegang.messages.common import deep_copies
 from etoegang.messages.common import find_all
 from etoegang.messages.common import opt_attr
 from etoegang.messages.common import opt_instant
@@ -39,6 +39,7 @@ from etoegang.messages.common import value_of
 from etoegang.messages.response import build_status_response_header
 from etoegang.messages.response import read_status_response
 from etoegang.messages.status import Status
+from etoegang.xml.graft import finish
 from etoegang.xml.ns import DS
 from etoegang.xml.ns import SAML
 from etoegang.xml.ns import SAMLP
@@ -95,10 +96,10 @@ def build_logout_request(request: LogoutRequest) -> Element:
     if isinstance(request.name_id, NameID):
         build_name_id(node, request.name_id)
     else:
-        node.extend(deep_copies([request.name_id]))
+        carry_all(node, [request.name_id])
     for index in request.session_indexes:
         etree.SubElement(node, _SESSION_INDEX).text = index
-    return node
+    return finish(node)
 
 
 def parse_logout_request(element: Element) -> LogoutRequest:

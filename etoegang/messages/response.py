@@ -27,10 +27,10 @@ from etoegang.messages.common import ISSUER
 from etoegang.messages.common import VERSION
 from etoegang.messages.common import Element
 from etoegang.messages.common import build_issuer
+from etoegang.messages.common import carry_all
 from etoegang.messages.common import check_id
 from etoegang.messages.common import check_sequence
 from etoegang.messages.common import children
-from etoegang.messages.common import deep_copies
 from etoegang.messages.common import find_all
 from etoegang.messages.common import opt_attr
 from etoegang.messages.common import parse_issuer
@@ -42,6 +42,7 @@ from etoegang.messages.status import STATUS
 from etoegang.messages.status import Status
 from etoegang.messages.status import build_status
 from etoegang.messages.status import parse_status
+from etoegang.xml.graft import finish
 from etoegang.xml.ns import DS
 from etoegang.xml.ns import SAML
 from etoegang.xml.ns import SAMLP
@@ -117,9 +118,9 @@ def build_response(response: Response) -> Element:
         if isinstance(assertion, Assertion):
             build_assertion(assertion, node)
         else:
-            node.extend(deep_copies([assertion]))
-    node.extend(deep_copies(response.encrypted_assertions))
-    return node
+            carry_all(node, [assertion])
+    carry_all(node, response.encrypted_assertions)
+    return finish(node)
 
 
 def read_status_response(

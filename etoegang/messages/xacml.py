@@ -53,8 +53,8 @@ from etoegang.clock import saml_instant
 from etoegang.errors import ForbiddenElement
 from etoegang.errors import UnsupportedVersion
 from etoegang.errors import XacmlError
-from etoegang.messages.artifact import graft
-from etoegang.messages.artifact import placeholder
+from etoegang.xml.graft import graft
+from etoegang.xml.graft import placeholder
 from etoegang.xml.ns import DS
 from etoegang.xml.ns import SAML
 from etoegang.xml.ns import SAMLP

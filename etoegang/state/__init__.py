@@ -11,6 +11,8 @@ from urllib.parse import urlencode
 from urllib.parse import urlsplit
 from urllib.parse import urlunsplit
 
+import redis
+
 from etoegang.clock import Clock
 from etoegang.clock import SystemClock
 from etoegang.state.memory import InMemoryStateStore
@@ -45,8 +47,6 @@ def store_from_url(url: str, *, clock: Clock | None = None) -> StateStore:
             raise StateStoreConfigError("a memory:// state store takes no host, path or options")
         return InMemoryStateStore(clock or SystemClock())
     if scheme in ("redis", "rediss", "unix"):
-        import redis
-
         query = parse_qsl(parts.query, keep_blank_values=True)
         prefixes = [value for name, value in query if name == "prefix"]
         if len(prefixes) > 1:

@@ -163,6 +163,7 @@ class Means(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    #: The organisation the means was issued through (its administrator requested it).
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     level: Mapped[Loa]
     status: Mapped[MeansStatus] = mapped_column(enum_column(MeansStatus, "status"))

@@ -20,7 +20,6 @@ from keys.ring import load_certificate
 from keys.ring import load_private_key
 from metadata.catalogue import CatalogueRequestedAttribute
 from metadata.catalogue import IdentifierType
-from metadata.catalogue import LocalizedText
 from metadata.catalogue import ServiceRestriction
 from metadata.catalogue_build import DvServiceSpec
 from metadata.catalogue_build import build_catalogue
@@ -28,6 +27,7 @@ from metadata.catalogue_build import build_dv_entry
 from metadata.catalogue_build import catalogue_of
 from metadata.catalogue_build import sign_catalogue
 from metadata.catalogue_lint import lint_catalogue
+from metadata.model import LocalizedText
 from policies.loa import Loa
 
 #: Short names for --ecta, as DV developers know them (§3.2).

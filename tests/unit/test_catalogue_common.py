@@ -18,7 +18,6 @@ from keys.ring import PeerCertificate
 from keys.ring import load_certificate
 from metadata.catalogue import CatalogueRequestedAttribute
 from metadata.catalogue import IdentifierType
-from metadata.catalogue import LocalizedText
 from metadata.catalogue import ServiceCatalogue
 from metadata.catalogue import ServiceRestriction
 from metadata.catalogue_build import DvServiceSpec
@@ -26,6 +25,7 @@ from metadata.catalogue_build import build_catalogue
 from metadata.catalogue_build import build_dv_entry
 from metadata.catalogue_build import catalogue_of
 from metadata.catalogue_build import sign_catalogue
+from metadata.model import LocalizedText
 from policies.loa import Loa
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "catalogue"
