@@ -1,0 +1,125 @@
+"""The means issuer's web application: AD, MR and MR2 on one server, one Flask app.
+
+``create_app`` takes validated settings (and, for tests, a clock, ID source, transport and
+state store) and wires the context; each role's blueprint (``idp.ad.views``,
+``idp.mr.views``, ``idp.mr2.views``) receives it through ``app.extensions["idp"]``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+from flask import Flask
+
+import web
+from etoegang.bindings.artifact import ArtifactIssuer
+from etoegang.bindings.artifact import ArtifactResolver
+from etoegang.clock import Clock
+from etoegang.clock import IdSource
+from etoegang.clock import RandomIdSource
+from etoegang.clock import SystemClock
+from etoegang.exchange.artifact_client import ArtifactClient
+from etoegang.exchange.artifact_service import ArtifactService
+from etoegang.exchange.peers import LocalEntity
+from etoegang.exchange.replay import ReplayGuard
+from etoegang.exchange.stores import StateOneTimeStore
+from etoegang.exchange.transport import RequestsTransport
+from etoegang.exchange.transport import Transport
+from etoegang.state import store_from_url
+from etoegang.state.store import StateStore
+from idp.context import EntityKit
+from idp.context import IdpContext
+from idp.db.session import make_engine
+from idp.db.session import make_session_factory
+from idp.db.session import upgrade_to_head
+from idp.settings import IdpSettings
+from keys.ring import load_ring
+from metadata.directory import RegistryDirectory
+from metadata.loading import catalogue_signers
+from metadata.loading import load_catalogue
+from metadata.loading import load_registry
+from metadata.loading import trust_from_files
+
+log = logging.getLogger(__name__)
+
+#: Blueprint modules, each exposing ``blueprint``; a missing one is skipped (not built yet).
+BLUEPRINTS: tuple[str, ...] = ("idp.ad.views", "idp.mr.views", "idp.mr2.views")
+
+#: Where each entity's endpoints live (metadata.build's default paths for AD/MR/MR2).
+ARS_PATHS = {"ad": "/ad/ars", "mr": "/mr/ars", "mr2": "/mr2/ars"}
+
+
+def create_app(
+    settings: IdpSettings,
+    *,
+    clock: Clock | None = None,
+    ids: IdSource | None = None,
+    transport: Transport | None = None,
+    state: StateStore | None = None,
+    migrate: bool = True,
+) -> Flask:
+    clock = clock or SystemClock()
+    ids = ids or RandomIdSource()
+    transport = transport or RequestsTransport()
+    state = state or store_from_url(settings.state_url, clock=clock)
+    trust = trust_from_files(settings.metadata_authorities)
+    registry = load_registry(settings.metadata, trust, clock)
+    directory = RegistryDirectory(registry)
+    catalogue = load_catalogue(
+        settings.catalogue,
+        catalogue_signers(settings.catalogue_signer_metadata, trust, clock),
+        clock,
+    )
+    engine = make_engine(settings.db_url)
+    if migrate:
+        upgrade_to_head(engine)
+    artifacts = StateOneTimeStore(state)
+
+    def kit(role: str, entity_id: str) -> EntityKit:
+        me = LocalEntity(
+            entity_id, load_ring(settings.keys_dir, role), settings.base_url + ARS_PATHS[role]
+        )
+        return EntityKit(
+            me=me,
+            client=ArtifactClient(me, directory, transport, clock, ids),
+            issuer=ArtifactIssuer(entity_id, artifacts),
+            service=ArtifactService(
+                me, directory, ArtifactResolver(entity_id, artifacts, clock, ids)
+            ),
+        )
+
+    context = IdpContext(
+        base_url=settings.base_url,
+        ad=kit("ad", settings.ad_entity_id),
+        mr=kit("mr", settings.mr_entity_id),
+        mr2=kit("mr2", settings.mr2_entity_id),
+        registry=registry,
+        directory=directory,
+        catalogue=catalogue,
+        db=make_session_factory(engine),
+        state=state,
+        replay=ReplayGuard(state, clock),
+        clock=clock,
+        ids=ids,
+        demo_mode=settings.demo_mode,
+    )
+    app = Flask(__name__)
+    app.extensions["idp"] = context
+    app.extensions["idp_settings"] = settings
+    web.install(app, secret=settings.secret_key(), role_name="Makelaar Middelen")
+    for name in BLUEPRINTS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name or (exc.name and name.startswith(exc.name + ".")):
+                log.warning("blueprint %s not available", name)
+                continue
+            raise
+        app.register_blueprint(module.blueprint)
+    return app
+
+
+def context_of(app: Flask) -> IdpContext:
+    context: IdpContext = app.extensions["idp"]
+    return context

@@ -1,0 +1,86 @@
+"""Settings of the means issuer's server (AD, MR and MR2), read from idp.yaml.
+
+Every problem in the file is reported at once (STYLE §4.7): a missing key, an unknown key, a
+wrong type. Secrets come from files, never from the YAML itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import MISSING
+from dataclasses import dataclass
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class SettingsError(ValueError):
+    """The settings file has problems; ``problems`` lists every one."""
+
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(f"{path}: " + "; ".join(problems))
+
+
+@dataclass(frozen=True, slots=True)
+class IdpSettings:
+    base_url: str
+    ad_entity_id: str
+    mr_entity_id: str
+    mr2_entity_id: str
+    #: Directory with ad-*, mr-* and mr2-* keys (``makelaar keys init``).
+    keys_dir: Path
+    #: Signed metadata of the brokers we serve.
+    metadata: tuple[Path, ...]
+    #: CA certificates whose certificates may sign metadata (PKIoverheid; the dev CA).
+    metadata_authorities: tuple[Path, ...]
+    catalogue: Path
+    #: Metadata of the catalogue's publisher, whose signing keys must have signed it.
+    catalogue_signer_metadata: Path
+    db_url: str
+    state_url: str
+    sms_outbox: Path
+    secret_key_file: Path
+    #: Demo mode shows the SMS outbox page; never in production.
+    demo_mode: bool = False
+
+    def secret_key(self) -> bytes:
+        return bytes.fromhex(self.secret_key_file.read_text().strip())
+
+
+_PATHS = {"keys_dir", "catalogue", "catalogue_signer_metadata", "sms_outbox", "secret_key_file"}
+_PATH_LISTS = {"metadata", "metadata_authorities"}
+
+
+def load_settings(path: Path) -> IdpSettings:
+    raw: Any = yaml.safe_load(path.read_text())
+    if not isinstance(raw, dict):
+        raise SettingsError(path, ["the file is not a mapping"])
+    known = {f.name: f for f in fields(IdpSettings)}
+    problems = [f"unknown key {key!r}" for key in raw if key not in known]
+    values: dict[str, Any] = {}
+    for name, field in known.items():
+        if name not in raw:
+            if field.default is MISSING:
+                problems.append(f"missing key {name!r}")
+            continue
+        value = raw[name]
+        if name in _PATHS:
+            values[name] = Path(str(value))
+        elif name in _PATH_LISTS:
+            if not isinstance(value, list):
+                problems.append(f"{name!r} must be a list")
+                continue
+            values[name] = tuple(Path(str(v)) for v in value)
+        elif name == "demo_mode":
+            if not isinstance(value, bool):
+                problems.append("'demo_mode' must be true or false")
+            values[name] = bool(value)
+        else:
+            if not isinstance(value, str) or not value:
+                problems.append(f"{name!r} must be a non-empty string")
+            values[name] = str(value)
+    if problems:
+        raise SettingsError(path, problems)
+    return IdpSettings(**values)
