@@ -16,6 +16,10 @@ COMMAND_MODULES: tuple[str, ...] = (
     "makelaar.commands.keys",
     "makelaar.commands.metadata",
     "makelaar.commands.catalogue",
+    "makelaar.commands.dv",
+    "makelaar.commands.ad",
+    "makelaar.commands.idp",
+    "makelaar.commands.demo",
 )
 
 
