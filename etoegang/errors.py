@@ -399,3 +399,9 @@ class UnexpectedIssuer(ProtocolError):
     """The message comes from another peer than the one expected."""
 
     code = "unexpected_issuer"
+
+
+class AdviceChainError(AssertionRefused):
+    """The AD and MR assertions in the HM assertion's Advice do not form a valid chain."""
+
+    code = "advice_chain_refused"

@@ -345,6 +345,8 @@ def _write_settings(network: Network, *, state_url: str, db_url: str | None) -> 
             "keys_dir": str(network.keys_dir),
             "key_role": "dv",
             "hm_metadata": peers["hm"],
+            # the DV verifies the AD and MR assertions in Advice with their own keys
+            "advice_metadata": [peers["ad"], peers["mr"], peers["mr2"]],
             "metadata_authorities": [str(network.ca_file)],
             "services": [
                 {
