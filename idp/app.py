@@ -62,7 +62,7 @@ def create_app(
     clock = clock or SystemClock()
     ids = ids or RandomIdSource()
     transport = transport or RequestsTransport()
-    state = state or store_from_url(settings.state_url, clock=clock)
+    state = state if state is not None else store_from_url(settings.state_url, clock=clock)
     trust = trust_from_files(settings.metadata_authorities)
     registry = load_registry(settings.metadata, trust, clock)
     directory = RegistryDirectory(registry)

@@ -1,0 +1,281 @@
+"""The typed state of one login (:class:`FlowState`), of a broker SSO session
+(:class:`BrokerSession`) and of a logout (:class:`LogoutState`), and their storage on the
+shared state store (DESIGN §3; STYLE §4.3 step 4).
+
+The browser holds only random ids (in signed cookies, or as RelayState toward the means
+issuer); everything else lives here, serialised as JSON with a version number and a TTL. A
+stored value that does not decode is treated as missing (an unrecoverable
+``FLOW_MISSING_OR_EXPIRED``), never half-filled. Stage changes use ``compare_and_set``, so an
+artifact submitted twice (or on two nodes at once) advances the flow once.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import asdict
+from dataclasses import dataclass
+from dataclasses import fields
+from dataclasses import replace
+from datetime import datetime
+from enum import Enum
+from typing import Any
+from typing import Final
+from typing import TypeVar
+
+from etoegang.clock import parse_instant
+from etoegang.clock import saml_instant
+from etoegang.errors import XmlError
+from etoegang.state.store import StateStore
+from policies.loa import Loa
+
+#: Bumped whenever a stored field changes meaning; older values are refused (never guessed).
+STATE_VERSION: Final = 1
+
+
+class Stage(Enum):
+    """Where a login stands: which answer the ACS waits for."""
+
+    DISCOVERY = "discovery"
+    AD = "ad"
+    MR = "mr"
+    MR2 = "mr2"
+    #: The MR said Deny or the user cancelled there: choose another AD or cancel (§4.8).
+    RETRY = "retry"
+    DONE = "done"
+
+    @classmethod
+    def _missing_(cls, value: object) -> Stage:
+        raise ValueError(f"unknown flow stage {value!r}")
+
+
+class DvBinding(Enum):
+    """How the answer goes back to the DV's ACS (spec §4.1: Artifact; POST where asked)."""
+
+    ARTIFACT = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact"
+    POST = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+
+    @classmethod
+    def _missing_(cls, value: object) -> DvBinding:
+        raise ValueError(f"unsupported ACS binding {value!r}")
+
+
+def new_token() -> str:
+    """A random opaque id for cookies and RelayState (256 bits)."""
+    return secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True, slots=True)
+class FlowState:
+    """One login transaction from the DV's AuthnRequest to the HM's answer."""
+
+    flow_id: str
+    created_at: datetime
+    expires_at: datetime
+    #: The DV and its request, as verified.
+    dv_entity_id: str
+    dv_request_id: str
+    #: Echoed unchanged to the DV (spec §4.2); at most 80 bytes, checked on arrival.
+    relay_state: str | None
+    #: The validated ACS: from the DV's metadata only.
+    dv_acs_url: str
+    dv_binding: DvBinding
+    dv_name: str
+    service_id: str
+    service_uuid: str
+    service_name_nl: str
+    service_name_en: str
+    #: The catalogue level and the level this login must reach (a request may lower it, §2).
+    catalogue_loa: Loa
+    required_loa: Loa
+    force_authn: bool
+    sso_allowed: bool
+    #: An AD named by the DV's Scoping/IDPList, admitted and reaching the level (§9 GUC3).
+    preselected_ad: str | None = None
+    #: Set after a cancel at the AD: the remembered choice is not used again (§4.8).
+    ignore_remembered: bool = False
+    stage: Stage = Stage.DISCOVERY
+    chosen_ad: str | None = None
+    ad_request_id: str | None = None
+    #: The AD assertion as received (serialised), its SignatureValue and the facts read from it.
+    ad_assertion: str | None = None
+    ad_signature_value: str | None = None
+    ad_loa: Loa | None = None
+    ad_authn_instant: datetime | None = None
+    ad_name_id: str | None = None
+    ad_name_id_format: str | None = None
+    ad_session_index: str | None = None
+    mr_entity_id: str | None = None
+    mr_request_id: str | None = None
+    mr_assertion: str | None = None
+    mr2_entity_id: str | None = None
+    mr2_request_id: str | None = None
+    mr2_assertion: str | None = None
+    #: The broker SSO session this login reused (AD leg skipped, §9), if any.
+    session_id: str | None = None
+
+    def advanced(self, **changes: Any) -> FlowState:
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerSession:
+    """A broker SSO session after a complete login (spec §9: at most 2 hours, never eH4)."""
+
+    session_id: str
+    created_at: datetime
+    expires_at: datetime
+    ad_entity_id: str
+    ad_loa: Loa
+    ad_assertion: str
+    ad_signature_value: str
+    ad_authn_instant: datetime
+    ad_name_id: str
+    ad_name_id_format: str | None
+    ad_session_index: str | None
+    mr_entity_id: str
+    #: The SessionIndex we put in our AuthnStatements (for the DV's LogoutRequest).
+    session_index: str
+    #: DVs that received an assertion in this session.
+    dv_entity_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LogoutState:
+    """A DV's logout on its way through the AD (spec §9 single logout)."""
+
+    logout_id: str
+    dv_entity_id: str
+    dv_request_id: str
+    dv_relay_state: str | None
+    ad_entity_id: str
+    ad_request_id: str
+
+
+_T = TypeVar("_T", FlowState, BrokerSession, LogoutState)
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return saml_instant(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def encode(value: FlowState | BrokerSession | LogoutState) -> bytes:
+    """JSON bytes with the type's version; only plain values, no pickling (STYLE §6)."""
+    data = {key: _encode_value(item) for key, item in asdict(value).items()}
+    data["_v"] = STATE_VERSION
+    return json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
+
+
+_DECODERS: Final[dict[str, Any]] = {
+    "Loa": Loa,
+    "Stage": Stage,
+    "DvBinding": DvBinding,
+}
+
+
+def _decode_field(annotation: str, raw: Any) -> Any:
+    if raw is None:
+        return None
+    base = annotation.replace(" | None", "")
+    if base == "datetime":
+        return parse_instant(raw)
+    if base in _DECODERS:
+        return _DECODERS[base](raw)
+    if base.startswith("tuple["):
+        return tuple(raw)
+    return raw
+
+
+def decode(cls: type[_T], data: bytes) -> _T:
+    """The stored value, or ValueError for anything not exactly a current-version value."""
+    try:
+        raw = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError("stored state is not JSON") from exc
+    if not isinstance(raw, dict) or raw.pop("_v", None) != STATE_VERSION:
+        raise ValueError("stored state has another version")
+    names = {f.name: f for f in fields(cls)}
+    if set(raw) - set(names):
+        raise ValueError("stored state has unknown fields")
+    try:
+        values = {name: _decode_field(str(names[name].type), item) for name, item in raw.items()}
+        return cls(**values)
+    except (TypeError, ValueError, XmlError) as exc:
+        raise ValueError("stored state does not decode") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class StateRepository:
+    """Typed access to flows, sessions and logouts on the shared :class:`StateStore`."""
+
+    store: StateStore
+    flow_ttl_seconds: int
+    session_ttl_seconds: int
+
+    # flows ----------------------------------------------------------------------------------
+
+    def new_flow(self, flow: FlowState) -> None:
+        if not self.store.put_new(f"flow:{flow.flow_id}", encode(flow), self.flow_ttl_seconds):
+            raise ValueError("flow id collision")
+
+    def flow(self, flow_id: str) -> tuple[FlowState, bytes] | None:
+        """The flow and its stored bytes (for :meth:`advance`), or None when gone."""
+        if not flow_id:
+            return None
+        data = self.store.get(f"flow:{flow_id}")
+        if data is None:
+            return None
+        try:
+            return decode(FlowState, data), data
+        except ValueError:
+            return None
+
+    def advance(self, expected: bytes, flow: FlowState) -> bool:
+        """Store the next state of the flow only if nobody changed it meanwhile."""
+        return self.store.compare_and_set(
+            f"flow:{flow.flow_id}", expected, encode(flow), self.flow_ttl_seconds
+        )
+
+    def end_flow(self, flow_id: str) -> None:
+        self.store.delete(f"flow:{flow_id}")
+
+    # sessions -------------------------------------------------------------------------------
+
+    def put_session(self, session: BrokerSession, ttl_seconds: int) -> None:
+        self.store.put(f"session:{session.session_id}", encode(session), max(1, ttl_seconds))
+
+    def session(self, session_id: str | None) -> BrokerSession | None:
+        if not session_id:
+            return None
+        data = self.store.get(f"session:{session_id}")
+        if data is None:
+            return None
+        try:
+            return decode(BrokerSession, data)
+        except ValueError:
+            return None
+
+    def end_session(self, session_id: str) -> None:
+        self.store.delete(f"session:{session_id}")
+
+    # logouts --------------------------------------------------------------------------------
+
+    def put_logout(self, logout: LogoutState) -> None:
+        self.store.put(f"logout:{logout.logout_id}", encode(logout), self.flow_ttl_seconds)
+
+    def take_logout(self, logout_id: str | None) -> LogoutState | None:
+        if not logout_id:
+            return None
+        data = self.store.take(f"logout:{logout_id}")
+        if data is None:
+            return None
+        try:
+            return decode(LogoutState, data)
+        except ValueError:
+            return None
