@@ -40,14 +40,16 @@ from metadata.loading import catalogue_signers
 from metadata.loading import load_catalogue
 from metadata.loading import load_registry
 from metadata.loading import trust_from_files
+from policies.chain import load_chain_policy
 
 log = logging.getLogger(__name__)
 
 #: Blueprint modules, each exposing ``blueprint``; a missing one is skipped (not built yet).
-BLUEPRINTS: tuple[str, ...] = ("idp.ad.views", "idp.mr.views", "idp.mr2.views")
+BLUEPRINTS: tuple[str, ...] = ("idp.ad.views", "idp.mr.views", "idp.mr2.views", "idp.sms.views")
 
-#: Where each entity's endpoints live (metadata.build's default paths for AD/MR/MR2).
-ARS_PATHS = {"ad": "/ad/ars", "mr": "/mr/ars", "mr2": "/mr2/ars"}
+#: Where each entity's ArtifactResolutionService lives: the URL our metadata publishes
+#: (metadata.build's default paths, one per interface version), which peers put in Destination.
+ARS_PATHS = {"ad": "/ad/ars/1.13", "mr": "/mr/ars/1.13", "mr2": "/mr2/ars/1.13"}
 
 
 def create_app(
@@ -107,6 +109,10 @@ def create_app(
     app = Flask(__name__)
     app.extensions["idp"] = context
     app.extensions["idp_settings"] = settings
+    app.extensions["idp_chain_policy"] = load_chain_policy(settings.chain_policy_file)
+    pseudonym_secret = settings.pseudonym_secret()
+    if pseudonym_secret is not None:
+        app.extensions["idp_pseudonym_secret"] = pseudonym_secret
     web.install(app, secret=settings.secret_key(), role_name="Makelaar Middelen")
     for name in BLUEPRINTS:
         try:

@@ -44,12 +44,36 @@ class IdpSettings:
     secret_key_file: Path
     #: Demo mode shows the SMS outbox page; never in production.
     demo_mode: bool = False
+    #: Where chain authorisations are refused (policies.chain); absent: allowed from eH2.
+    chain_policy_file: Path | None = None
+    #: Key of the specific pseudonyms (spec §3.2). Its own file, so that rotating the server
+    #: secret does not change every pseudonym the DVs know.
+    pseudonym_secret_file: Path | None = None
+    #: Production SMS gateway (idp.sms.http); without it codes go to the development outbox.
+    sms_gateway_url: str | None = None
+    sms_gateway_username: str | None = None
+    #: File holding the gateway's password or API key (never the YAML itself).
+    sms_gateway_secret_file: Path | None = None
 
     def secret_key(self) -> bytes:
         return bytes.fromhex(self.secret_key_file.read_text().strip())
 
+    def pseudonym_secret(self) -> bytes | None:
+        if self.pseudonym_secret_file is None:
+            return None
+        return bytes.fromhex(self.pseudonym_secret_file.read_text().strip())
 
-_PATHS = {"keys_dir", "catalogue", "catalogue_signer_metadata", "sms_outbox", "secret_key_file"}
+
+_PATHS = {
+    "keys_dir",
+    "catalogue",
+    "catalogue_signer_metadata",
+    "sms_outbox",
+    "secret_key_file",
+    "chain_policy_file",
+    "pseudonym_secret_file",
+    "sms_gateway_secret_file",
+}
 _PATH_LISTS = {"metadata", "metadata_authorities"}
 
 
@@ -73,6 +97,10 @@ def load_settings(path: Path) -> IdpSettings:
                 problems.append(f"{name!r} must be a list")
                 continue
             values[name] = tuple(Path(str(v)) for v in value)
+        elif name in ("sms_gateway_url", "sms_gateway_username"):
+            if value is not None and not isinstance(value, str):
+                problems.append(f"{name!r} must be a string")
+            values[name] = value
         elif name == "demo_mode":
             if not isinstance(value, bool):
                 problems.append("'demo_mode' must be true or false")

@@ -201,7 +201,11 @@ def load_private_key(path: Path, password: bytes | None = None) -> PrivateKey:
             f"{path}: private key readable by others (mode {oct(mode & 0o777)}); chmod 600"
         )
     try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=password)
+        # Our own key from our own disk: skip the costly RSA consistency proof (about 150 ms
+        # a key); the certificate match in KeyPair still catches a wrong or damaged file.
+        key = serialization.load_pem_private_key(
+            path.read_bytes(), password=password, unsafe_skip_rsa_key_validation=True
+        )
     except (ValueError, TypeError) as exc:
         raise KeyError_(f"{path}: not a PEM private key") from exc
     if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):

@@ -305,7 +305,12 @@ def build_network(
 
 def _write_settings(network: Network, *, state_url: str, db_url: str | None) -> None:
     d = network.directory
-    for server in ("broker", "idp", "dv"):
+    chain_refusing = [s.service_uuid for s in network.services if s.loa is Loa.EH2PLUS]
+    (d / "chain.yaml").write_text(
+        "# Services whose DV does not accept chain mandates (as RVO does for eH2+ services)\n"
+        + yaml.safe_dump({"refuse_chains_for": chain_refusing, "minimum_level": "eH2"})
+    )
+    for server in ("broker", "idp", "dv", "pseudonym"):
         secret = d / f"{server}.secret"
         if not secret.exists():
             _write_secret(secret)
@@ -338,6 +343,8 @@ def _write_settings(network: Network, *, state_url: str, db_url: str | None) -> 
             "sms_outbox": str(d / "sms-outbox.jsonl"),
             "demo_mode": True,
             "secret_key_file": str(d / "idp.secret"),
+            "chain_policy_file": str(d / "chain.yaml"),
+            "pseudonym_secret_file": str(d / "pseudonym.secret"),
         },
         "dv": {
             "entity_id": DV_ENTITY,
