@@ -8,7 +8,7 @@ demo: bootstrap
 	.venv/bin/makelaar demo
 
 test: bootstrap
-	.venv/bin/python -m pytest -n 2 -q
+	PYTHONHASHSEED=0 .venv/bin/python -m pytest -n 2 -q
 
 lint: bootstrap
 	.venv/bin/ruff check .

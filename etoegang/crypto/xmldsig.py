@@ -1,8 +1,13 @@
-"""Enveloped XML signatures over SAML elements, made and checked in process with python-xmlsec.
+"""Enveloped XML signatures over SAML elements: made in process, checked with python-xmlsec.
 
 Spec: ``shared/spec/eherkenning.md`` §4.3 (every message signed, enveloped, exclusive C14N,
 SHA-256, RSA-SHA256; KeyName-only KeyInfo on messages, X509Certificate on metadata) and §8.2
 (eIDAS: RSASSA-PSS or ECDSA, SHA-256/512).
+
+Signing builds the ds:Signature here and has :mod:`etoegang.crypto.fast_sign` compute the
+DigestValue and SignatureValue with hashlib and ``cryptography`` (whose RSA is much faster than
+that of the libcrypto in the python-xmlsec wheel); a verifier cannot tell the difference, as the
+output is byte for byte what xmlsec wrote. Verification stays with xmlsec.
 
 Verification trusts nothing the message says about keys: the key comes from
 ``VerifyPolicy.trusted`` (certificates registered from metadata), and KeyInfo only *selects*
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -22,6 +28,7 @@ from typing import Any
 import xmlsec
 from lxml import etree
 
+from etoegang.crypto import fast_sign
 from etoegang.crypto.algorithms import ALL_DIGESTS
 from etoegang.crypto.algorithms import ALL_METHODS
 from etoegang.crypto.algorithms import ENVELOPED
@@ -50,7 +57,6 @@ from etoegang.crypto.dsig_shape import check_no_foreign_signature
 from etoegang.crypto.dsig_shape import check_shape
 from etoegang.crypto.dsig_shape import check_unique_ids
 from etoegang.crypto.dsig_shape import direct_signatures
-from etoegang.crypto.xmlsec_keys import signing_key
 from etoegang.crypto.xmlsec_keys import verification_key
 from etoegang.errors import SignatureError
 from etoegang.errors import SignatureMissing
@@ -92,18 +98,18 @@ class KeyInfoStyle(Enum):
 
 
 def _signature_template(
-    own_id: str,
     key: KeyPair,
     method: SignatureMethod,
     digest: DigestMethod,
     key_info: KeyInfoStyle,
-    inclusive_prefixes: Sequence[str],
+    inclusive_prefixes: tuple[str, ...],
 ) -> etree._Element:
+    """The ds:Signature without Reference URI, DigestValue and SignatureValue text."""
     signature = etree.Element(SIGNATURE, nsmap={"ds": DS})
     signed_info = etree.SubElement(signature, SIGNED_INFO)
     etree.SubElement(signed_info, C14N_METHOD, Algorithm=EXC_C14N)
     etree.SubElement(signed_info, SIGNATURE_METHOD, Algorithm=method.value)
-    reference = etree.SubElement(signed_info, REFERENCE, URI=f"#{own_id}")
+    reference = etree.SubElement(signed_info, REFERENCE, URI="")
     transforms = etree.SubElement(reference, TRANSFORMS)
     etree.SubElement(transforms, TRANSFORM, Algorithm=ENVELOPED)
     c14n = etree.SubElement(transforms, TRANSFORM, Algorithm=EXC_C14N)
@@ -124,6 +130,45 @@ def _signature_template(
         data = etree.SubElement(info, X509_DATA)
         etree.SubElement(data, X509_CERTIFICATE).text = _certificate_b64(key)
     return signature
+
+
+_TemplateKey = tuple[str, SignatureMethod, DigestMethod, KeyInfoStyle, tuple[str, ...]]
+#: Enough for every key, algorithm and prefix list a deployment signs with.
+_TEMPLATES_PER_THREAD = 64
+# Per thread, so that a template's document is only ever read by the thread that made it.
+_templates = threading.local()
+
+
+def _new_signature(
+    own_id: str,
+    key: KeyPair,
+    method: SignatureMethod,
+    digest: DigestMethod,
+    key_info: KeyInfoStyle,
+    inclusive_prefixes: Sequence[str],
+    digest_value: str,
+) -> tuple[etree._Element, etree._Element, etree._Element]:
+    """A ds:Signature for ``own_id`` with its DigestValue; also its SignedInfo and SignatureValue.
+
+    Copying a cached template costs a fifth of building the thirteen elements anew (about 7
+    against 30 µs), which shows at a few thousand signatures a second.
+    """
+    cache: dict[_TemplateKey, etree._Element] | None = getattr(_templates, "cache", None)
+    if cache is None:
+        cache = _templates.cache = {}
+    prefixes = tuple(inclusive_prefixes)
+    cache_key = (key.key_name, method, digest, key_info, prefixes)
+    template = cache.get(cache_key)
+    if template is None:
+        if len(cache) >= _TEMPLATES_PER_THREAD:
+            cache.clear()
+        template = cache[cache_key] = _signature_template(key, method, digest, key_info, prefixes)
+    signature = copy.deepcopy(template)
+    signed_info, value = signature[0], signature[1]
+    reference = signed_info[2]
+    reference.set("URI", f"#{own_id}")
+    reference[2].text = digest_value
+    return signature, signed_info, value
 
 
 def _certificate_b64(key: KeyPair) -> str:
@@ -153,25 +198,30 @@ def sign(
 
     :raises ValueError: when the element has no ``ID`` or is already signed (a programming
         error on our side, not hostile input).
+    :raises SignatureError: the key cannot make this kind of signature (the element is left
+        as it was).
     """
     own_id = element.get(_ID)
     if not own_id:
         raise ValueError(f"{etree.QName(element).localname} has no ID attribute to sign")
     if direct_signatures(element):
         raise ValueError(f"{etree.QName(element).localname} {own_id} is already signed")
-    signature = _signature_template(own_id, key, method, digest, key_info, inclusive_prefixes)
+    # The digest is taken before the ds:Signature goes in: the enveloped transform takes out
+    # exactly that sub-tree (see etoegang.crypto.fast_sign). The SignatureValue is taken after,
+    # over the SignedInfo in the namespace context a verifier will see it in.
+    digest_value = fast_sign.b64_lines(
+        fast_sign.reference_digest(element, digest, inclusive_prefixes)
+    )
+    signature, signed_info, value = _new_signature(
+        own_id, key, method, digest, key_info, inclusive_prefixes, digest_value
+    )
     element.insert(_insert_position(element), signature)
-    context = xmlsec.SignatureContext()
     try:
-        target, template = _registered(element, signature)
-        context.key = signing_key(key)
-        context.sign(template)
-    except xmlsec.Error as exc:
+        value.text = fast_sign.b64_lines(fast_sign.signature_value_bytes(signed_info, key, method))
+    except SignatureError:
         element.remove(signature)
-        raise SignatureError("could not sign", debug=f"{method.name}: {exc}") from exc
-    if target is not element:
-        element.replace(signature, template)
-    return template
+        raise
+    return signature
 
 
 def _registered(

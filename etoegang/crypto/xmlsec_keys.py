@@ -1,4 +1,4 @@
-"""Bare xmlsec keys (no certificate attached) for the hot signing and verification paths.
+"""Bare xmlsec public keys (no certificate attached) for the hot verification path.
 
 Assigning a key to an ``xmlsec.SignatureContext`` duplicates it. A key that carries its X.509
 certificate (as ``KeyPair.xmlsec_key()`` and ``PeerCertificate.xmlsec_key()`` do, which XML
@@ -17,18 +17,10 @@ import xmlsec
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.hazmat.primitives.serialization import PublicFormat
 
-from keys.ring import KeyPair
 from keys.ring import PeerCertificate
 
 #: Enough for every key of a federation (a few hundred peers, two keys each).
 _CACHE_SIZE = 1024
-
-
-@lru_cache(maxsize=_CACHE_SIZE)
-def _private_key(pem: bytes, name: str) -> Any:
-    key = xmlsec.Key.from_memory(pem, xmlsec.constants.KeyDataFormatPem)
-    key.name = name
-    return key
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
@@ -38,11 +30,6 @@ def _public_key(certificate: PeerCertificate) -> Any:
     key = xmlsec.Key.from_memory(spki, xmlsec.constants.KeyDataFormatPem)
     key.name = certificate.key_name
     return key
-
-
-def signing_key(pair: KeyPair) -> Any:
-    """The private key of ``pair`` as a bare ``xmlsec.Key`` (cached)."""
-    return _private_key(pair.private_pem(), pair.key_name)
 
 
 def verification_key(certificate: PeerCertificate) -> Any:
