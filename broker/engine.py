@@ -153,28 +153,19 @@ class Broker:
             inbound.binding.value,
         )
         session = ctx.repo.session(session_id) if flow.sso_allowed else None
+        ctx.repo.new_flow(flow)
         if (
             session is not None
             and session.ad_loa.satisfies(required)
             and preselected in (None, session.ad_entity_id)
             and ctx.network.is_admitted_ad(session.ad_entity_id, required)
         ):
-            flow = flow.advanced(
-                stage=Stage.MR,
-                chosen_ad=session.ad_entity_id,
-                ad_assertion=session.ad_assertion,
-                ad_signature_value=session.ad_signature_value,
-                ad_loa=session.ad_loa,
-                ad_authn_instant=session.ad_authn_instant,
-                ad_name_id=session.ad_name_id,
-                ad_name_id_format=session.ad_name_id_format,
-                ad_session_index=session.ad_session_index,
-                mr_entity_id=session.mr_entity_id,
-                session_id=session.session_id,
-            )
-            log.info("login %s: broker SSO session reused", flow.flow_id[:8])
-            return self.legs.start_mr(flow, None)
-        ctx.repo.new_flow(flow)
+            # Spec §9: SSO lives at the AD. The broker session only skips discovery; the AD is
+            # asked again (without ForceAuthn) and answers from its own session with a fresh,
+            # signed assertion, so no MR ever sees a stale AD assertion.
+            log.info("login %s: broker session reused for the AD choice", flow.flow_id[:8])
+            stored, raw = self._loaded(flow.flow_id)
+            return self.legs.start_ad(stored, raw, session.ad_entity_id)
         return Redirect(
             ctx.endpoints.discovery,
             (CookieChange(CookieName.FLOW, flow.flow_id, ctx.repo.flow_ttl_seconds),),

@@ -8,6 +8,7 @@ from datetime import timedelta
 from etoegang.bindings.redirect import decode_redirect
 from etoegang.bindings.redirect import encode_redirect
 from etoegang.messages.assertion import parse_assertion
+from etoegang.messages.authn_request import AuthnRequest
 from etoegang.messages.common import NameID
 from etoegang.messages.common import NameIDFormat
 from etoegang.messages.logout import LogoutRequest
@@ -30,6 +31,13 @@ from tests.broker.helpers import dv_answer
 SLO = f"{HM_URL}/broker/slo/1.13"
 
 
+def _service_uuid(request: AuthnRequest) -> str:
+    for extension in request.other_extensions:
+        if extension.get("Name") == "urn:etoegang:core:ServiceUUID":
+            return str(extension[0].text)
+    raise AssertionError("no ServiceUUID in the HM's AuthnRequest")
+
+
 def _first_login(harness: Harness) -> NameID:
     response = dv_answer(harness, harness.login(harness.dv.request(service_index=1)))
     name_id = parse_assertion(response.assertion_elements[0]).name_id
@@ -37,13 +45,22 @@ def _first_login(harness: Harness) -> NameID:
     return name_id
 
 
-def test_second_login_reuses_the_broker_session_and_still_asks_the_mr(harness: Harness) -> None:
+def test_second_login_reuses_the_broker_session_for_the_ad_and_still_asks_the_mr(
+    harness: Harness,
+) -> None:
     _first_login(harness)
     again = harness.post_request(harness.dv.request(service_index=2))
     assert again.status_code == 302
-    # no discovery, no AD: straight to the MR for the new service
-    assert again.headers["Location"].startswith(f"{IDP_URL}/mr/sso")
-    response = dv_answer(harness, harness.mr_leg(again))
+    # no discovery: straight to the AD of the session, which may answer from its own SSO
+    # session (spec §9); never a stale AD assertion replayed to the MR
+    assert again.headers["Location"].startswith(f"{IDP_URL}/ad/sso")
+    request, relay = harness.ad.receive(again.headers["Location"])
+    assert request.force_authn is not True
+    to_mr = harness.follow(
+        harness.ad.answer(request, relay, service_uuid=_service_uuid(request))
+    )
+    assert to_mr.headers["Location"].startswith(f"{IDP_URL}/mr/sso")
+    response = dv_answer(harness, harness.mr_leg(to_mr))
     assert response.status.is_success
 
 
