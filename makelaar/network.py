@@ -315,13 +315,16 @@ def _write_settings(network: Network, *, state_url: str, db_url: str | None) -> 
         if not secret.exists():
             _write_secret(secret)
     peers = {role: str(network.metadata_file(role)) for role in ("hm", "ad", "mr", "mr2", "dv")}
+    (d / "registry").mkdir(exist_ok=True)
     settings: dict[str, dict[str, Any]] = {
         "broker": {
             "entity_id": HM_ENTITY,
             "base_url": network.urls["broker"],
             "keys_dir": str(network.keys_dir),
             "key_role": "hm",
-            "metadata": [peers["dv"], peers["ad"], peers["mr"], peers["mr2"]],
+            # peers' metadata, plus the registry directory where `makelaar dv onboard` and
+            # `makelaar ad add` drop the metadata of newly admitted peers
+            "metadata": [peers["dv"], peers["ad"], peers["mr"], peers["mr2"], str(d / "registry")],
             "metadata_authorities": [str(network.ca_file)],
             "catalogue": str(network.catalogue_file),
             "catalogue_signer_metadata": peers["hm"],

@@ -24,11 +24,18 @@ def trust_from_files(authorities: Iterable[Path | str]) -> MetadataTrust:
 def load_registry(
     files: Iterable[Path | str], trust: MetadataTrust, clock: Clock
 ) -> MetadataRegistry:
-    """Every entity of every metadata file, each file's signature checked against ``trust``."""
+    """Every entity of every metadata file, each file's signature checked against ``trust``.
+
+    An entry that is a directory stands for every ``*.xml`` in it (in name order), so that
+    ``makelaar dv onboard`` and ``makelaar ad add`` can register peers by dropping their
+    signed metadata there.
+    """
     registry = MetadataRegistry()
-    for path in files:
-        for entity in load_metadata(Path(path).read_bytes(), trust, clock):
-            registry.replace(entity)
+    for entry in files:
+        path = Path(entry)
+        for file in sorted(path.glob("*.xml")) if path.is_dir() else [path]:
+            for entity in load_metadata(file.read_bytes(), trust, clock):
+                registry.replace(entity)
     return registry
 
 

@@ -18,6 +18,7 @@ from idp.sms.http import HttpGatewayConfig
 from idp.sms.http import HttpSmsGateway
 from idp.sms.outbox import OutboxGateway
 from idp.sms.ratelimit import SmsLimits
+from idp.sms.ratelimit import Window
 
 EXTENSION = "idp.ad"
 
@@ -41,6 +42,13 @@ def derive(secret: bytes, purpose: str) -> bytes:
     return hmac.new(secret, f"makelaar/ad/{purpose}".encode(), hashlib.sha256).digest()
 
 
+#: In the demo every SMS goes to the outbox, so pumping costs nothing; the walkthrough and
+#: people trying the demo log in many times in a row. Production keeps the defaults.
+DEMO_SMS_LIMITS = SmsLimits(
+    short=Window(1, 5), long=Window(3600, 200), per_source=Window(3600, 1000)
+)
+
+
 def default_services(settings: IdpSettings, clock: Clock) -> AdServices:
     secret = settings.secret_key()
     gateway: SmsGateway = OutboxGateway(settings.sms_outbox, clock)
@@ -61,6 +69,7 @@ def default_services(settings: IdpSettings, clock: Clock) -> AdServices:
         cookie_key=derive(secret, "cookie"),
         code_key=derive(secret, "otp"),
         counter_key=derive(secret, "counter"),
+        sms_limits=DEMO_SMS_LIMITS if settings.demo_mode else SmsLimits(),
     )
 
 
