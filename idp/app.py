@@ -45,7 +45,13 @@ from policies.chain import load_chain_policy
 log = logging.getLogger(__name__)
 
 #: Blueprint modules, each exposing ``blueprint``; a missing one is skipped (not built yet).
-BLUEPRINTS: tuple[str, ...] = ("idp.ad.views", "idp.mr.views", "idp.mr2.views", "idp.sms.views")
+BLUEPRINTS: tuple[str, ...] = (
+    "idp.ad.views",
+    "idp.mr.views",
+    "idp.mr2.views",
+    "idp.sms.views",
+    "idp.published",
+)
 
 #: Where each entity's ArtifactResolutionService lives: the URL our metadata publishes
 #: (metadata.build's default paths, one per interface version), which peers put in Destination.

@@ -49,6 +49,8 @@ class IdpSettings:
     #: Key of the specific pseudonyms (spec §3.2). Its own file, so that rotating the server
     #: secret does not change every pseudonym the DVs know.
     pseudonym_secret_file: Path | None = None
+    #: Directory holding our own signed metadata (ad.xml, mr.xml, mr2.xml) to publish.
+    published_metadata_dir: Path | None = None
     #: Production SMS gateway (idp.sms.http); without it codes go to the development outbox.
     sms_gateway_url: str | None = None
     sms_gateway_username: str | None = None
@@ -73,6 +75,7 @@ _PATHS = {
     "chain_policy_file",
     "pseudonym_secret_file",
     "sms_gateway_secret_file",
+    "published_metadata_dir",
 }
 _PATH_LISTS = {"metadata", "metadata_authorities"}
 

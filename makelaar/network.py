@@ -348,6 +348,7 @@ def _write_settings(network: Network, *, state_url: str, db_url: str | None) -> 
             "secret_key_file": str(d / "idp.secret"),
             "chain_policy_file": str(d / "chain.yaml"),
             "pseudonym_secret_file": str(d / "pseudonym.secret"),
+            "published_metadata_dir": str(d / "metadata"),
         },
         "dv": {
             "entity_id": DV_ENTITY,

@@ -219,3 +219,17 @@ def test_an_unsigned_logout_request_is_refused(hm: Harness) -> None:
     unsigned = url.split("&SigAlg=")[0]
     assert hm.client.get(unsigned).status_code == 400
     assert hm.start().headers["Location"].startswith(ACS)  # the session is still there
+
+
+def test_own_metadata_is_published(hm: Harness) -> None:
+    from pathlib import Path
+
+    settings = hm.app.extensions["idp_settings"]
+    directory: Path | None = settings.published_metadata_dir
+    assert directory is not None
+    client = hm.app.test_client()
+    response = client.get("/ad/metadata")
+    assert response.status_code == 200
+    assert response.data == (directory / "ad.xml").read_bytes()
+    assert client.get("/mr2/metadata").status_code == 200
+    assert client.get("/other/metadata").status_code == 404
