@@ -8,6 +8,11 @@ rebuilt, when an assertion is built: the AD and MR assertions in Advice (their s
 still verify at the DV), EncryptedID attribute values (encrypted for the DV end to end, §3.3:
 the HM never decrypts them), EncryptedAttribute elements, and statements of other types (the
 XACML decision statement, parsed by :mod:`etoegang.messages.xacml`).
+
+This module holds the assertion itself, its Subject and Advice; attributes live in
+:mod:`etoegang.messages.attributes` and the AuthnStatement in
+:mod:`etoegang.messages.authn_statement`. Their public names are re-exported here, so import
+them from this module as before.
 """
 
 from __future__ import annotations
@@ -20,7 +25,15 @@ from typing import Final
 from lxml import etree
 
 from etoegang.errors import MessageMalformed
-from etoegang.errors import XmlValueError
+from etoegang.messages.attributes import ATTRIBUTE
+from etoegang.messages.attributes import Attribute
+from etoegang.messages.attributes import AttributeValue
+from etoegang.messages.attributes import build_attribute
+from etoegang.messages.attributes import parse_attribute
+from etoegang.messages.authn_statement import AUTHN_STATEMENT
+from etoegang.messages.authn_statement import AuthnStatement
+from etoegang.messages.authn_statement import build_authn_statement
+from etoegang.messages.authn_statement import parse_authn_statement
 from etoegang.messages.common import CONDITIONS
 from etoegang.messages.common import ENCRYPTED_ID
 from etoegang.messages.common import ISSUER
@@ -44,19 +57,28 @@ from etoegang.messages.common import parse_issuer
 from etoegang.messages.common import parse_name_id
 from etoegang.messages.common import read_header
 from etoegang.messages.common import req_attr
-from etoegang.messages.common import req_instant
 from etoegang.messages.common import set_instant
 from etoegang.messages.common import set_opt
 from etoegang.messages.common import slot
 from etoegang.messages.common import value_of
 from etoegang.xml.graft import finish
 from etoegang.xml.ns import DS
-from etoegang.xml.ns import PREFIXES
 from etoegang.xml.ns import SAML
-from etoegang.xml.ns import XSI
 from etoegang.xml.ns import qname
-from etoegang.xml.parser import text_of
-from policies.loa import Loa
+
+__all__ = [
+    "ASSERTION",
+    "ENCRYPTED_ASSERTION",
+    "Advice",
+    "Assertion",
+    "Attribute",
+    "AttributeValue",
+    "AuthnStatement",
+    "SubjectConfirmation",
+    "SubjectConfirmationMethod",
+    "build_assertion",
+    "parse_assertion",
+]
 
 ASSERTION: Final = qname(SAML, "Assertion")
 ENCRYPTED_ASSERTION: Final = qname(SAML, "EncryptedAssertion")
@@ -69,19 +91,9 @@ _ADVICE = qname(SAML, "Advice")
 _ASSERTION_ID_REF = qname(SAML, "AssertionIDRef")
 _ASSERTION_URI_REF = qname(SAML, "AssertionURIRef")
 _STATEMENT = qname(SAML, "Statement")
-_AUTHN_STATEMENT = qname(SAML, "AuthnStatement")
 _AUTHZ_STATEMENT = qname(SAML, "AuthzDecisionStatement")
 _ATTRIBUTE_STATEMENT = qname(SAML, "AttributeStatement")
-_ATTRIBUTE = qname(SAML, "Attribute")
 _ENCRYPTED_ATTRIBUTE = qname(SAML, "EncryptedAttribute")
-_ATTRIBUTE_VALUE = qname(SAML, "AttributeValue")
-_SUBJECT_LOCALITY = qname(SAML, "SubjectLocality")
-_AUTHN_CONTEXT = qname(SAML, "AuthnContext")
-_CLASS_REF = qname(SAML, "AuthnContextClassRef")
-_DECL_REF = qname(SAML, "AuthnContextDeclRef")
-_AUTHENTICATING_AUTHORITY = qname(SAML, "AuthenticatingAuthority")
-_XSI_TYPE = qname(XSI, "type")
-_PREFIX_OF = {uri: prefix for prefix, uri in PREFIXES.items()}
 
 
 class SubjectConfirmationMethod(Enum):
@@ -116,61 +128,6 @@ class SubjectConfirmation:
             for v in (self.recipient, self.in_response_to, self.not_before,
                       self.not_on_or_after, self.address)
         )
-
-
-@dataclass(frozen=True, slots=True)
-class AttributeValue:
-    """One saml:AttributeValue: either ``text`` or an opaque ``element`` (EncryptedID, NameID)."""
-
-    text: str = ""
-    #: xsi:type in Clark notation, e.g. ``{http://www.w3.org/2001/XMLSchema}string``.
-    xsi_type: str | None = None
-    #: The single child element, kept unchanged (copied, never decrypted, when built).
-    element: Element | None = None
-
-    @property
-    def is_encrypted_id(self) -> bool:
-        return self.element is not None and self.element.tag == ENCRYPTED_ID
-
-
-@dataclass(frozen=True, slots=True)
-class Attribute:
-    """saml:Attribute (SAML core 2.7.3.1)."""
-
-    name: str
-    values: tuple[AttributeValue, ...] = ()
-    name_format: str | None = None
-    friendly_name: str | None = None
-    #: Attributes from other namespaces (e.g. ext:OriginalIssuer), as (Clark name, value).
-    other_attributes: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def texts(self) -> tuple[str, ...]:
-        """The text values (element values left out)."""
-        return tuple(v.text for v in self.values if v.element is None)
-
-
-@dataclass(frozen=True, slots=True)
-class AuthnStatement:
-    """saml:AuthnStatement: when, how strongly and by whom the user was authenticated."""
-
-    authn_instant: datetime
-    class_ref: str | None = None
-    session_index: str | None = None
-    session_not_on_or_after: datetime | None = None
-    #: In an HM assertion the AD's EntityID; in an AD assertion the AD's OIN (§4.5, §4.6).
-    authenticating_authorities: tuple[str, ...] = ()
-    decl_ref: str | None = None
-    locality_address: str | None = None
-    locality_dns_name: str | None = None
-
-    @property
-    def loa(self) -> Loa | None:
-        """The eHerkenning level the class ref names, or None for any other URI."""
-        try:
-            return Loa(self.class_ref) if self.class_ref is not None else None
-        except ValueError:
-            return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,31 +176,6 @@ class Assertion:
 # --- build ------------------------------------------------------------------------------------
 
 
-def _xsi_type_text(clark: str, nsmap: dict[str | None, str]) -> str:
-    qn = etree.QName(clark)
-    if qn.namespace is None:
-        return qn.localname
-    prefix = _PREFIX_OF.get(qn.namespace, "ns1")
-    nsmap[prefix] = qn.namespace
-    return f"{prefix}:{qn.localname}"
-
-
-def _build_value(parent: Element, value: AttributeValue) -> None:
-    if value.element is not None:
-        node = etree.SubElement(parent, _ATTRIBUTE_VALUE)
-        carry_all(node, [value.element])
-        return
-    nsmap: dict[str | None, str] = {}
-    type_text = None
-    if value.xsi_type is not None:
-        nsmap["xsi"] = XSI
-        type_text = _xsi_type_text(value.xsi_type, nsmap)
-    node = etree.SubElement(parent, _ATTRIBUTE_VALUE, nsmap=nsmap)  # type: ignore[arg-type]
-    if type_text is not None:
-        node.set(_XSI_TYPE, type_text)
-    node.text = value.text
-
-
 def _build_subject(parent: Element, assertion: Assertion) -> None:
     if assertion.subject is None and not assertion.subject_confirmations:
         return
@@ -274,24 +206,6 @@ def _build_advice(parent: Element, advice: Advice) -> None:
     carry_all(node, advice.others)
 
 
-def _build_authn(parent: Element, statement: AuthnStatement) -> None:
-    node = etree.SubElement(parent, _AUTHN_STATEMENT)
-    set_instant(node, "AuthnInstant", statement.authn_instant)
-    set_opt(node, "SessionIndex", statement.session_index)
-    set_instant(node, "SessionNotOnOrAfter", statement.session_not_on_or_after)
-    if statement.locality_address is not None or statement.locality_dns_name is not None:
-        locality = etree.SubElement(node, _SUBJECT_LOCALITY)
-        set_opt(locality, "Address", statement.locality_address)
-        set_opt(locality, "DNSName", statement.locality_dns_name)
-    context = etree.SubElement(node, _AUTHN_CONTEXT)
-    if statement.class_ref is not None:
-        etree.SubElement(context, _CLASS_REF).text = statement.class_ref
-    if statement.decl_ref is not None:
-        etree.SubElement(context, _DECL_REF).text = statement.decl_ref
-    for authority in statement.authenticating_authorities:
-        etree.SubElement(context, _AUTHENTICATING_AUTHORITY).text = authority
-
-
 def build_assertion(assertion: Assertion, parent: Element | None = None) -> Element:
     """The unsigned saml:Assertion in schema order (sign it with ``xmldsig.sign`` afterwards:
     the signature goes right after Issuer)."""
@@ -311,16 +225,10 @@ def build_assertion(assertion: Assertion, parent: Element | None = None) -> Elem
     if assertion.attributes or assertion.encrypted_attributes:
         statement = etree.SubElement(node, _ATTRIBUTE_STATEMENT)
         for attribute in assertion.attributes:
-            element = etree.SubElement(statement, _ATTRIBUTE, Name=attribute.name)
-            set_opt(element, "NameFormat", attribute.name_format)
-            set_opt(element, "FriendlyName", attribute.friendly_name)
-            for other_name, other_value in attribute.other_attributes:
-                element.set(other_name, other_value)
-            for value in attribute.values:
-                _build_value(element, value)
+            build_attribute(statement, attribute)
         carry_all(statement, assertion.encrypted_attributes)
     for authn in assertion.authn_statements:
-        _build_authn(node, authn)
+        build_authn_statement(node, authn)
     carry_all(node, assertion.other_statements)
     return finish(node) if parent is None else node
 
@@ -399,86 +307,7 @@ def _parse_advice(element: Element, where: str) -> Advice:
     return Advice(tuple(assertions), tuple(refs), tuple(uris), tuple(encrypted), tuple(others))
 
 
-def _resolve_xsi_type(element: Element, raw: str, where: str) -> str:
-    prefix, _, name = raw.rpartition(":")
-    namespace = element.nsmap.get(prefix or None)
-    if namespace is None:
-        if prefix:
-            raise MessageMalformed(f"{where}/@xsi:type uses an undeclared prefix", debug=raw[:64])
-        return name
-    return qname(namespace, name)
-
-
-def _parse_value(element: Element, where: str) -> AttributeValue:
-    raw_type = element.get(_XSI_TYPE)
-    xsi_type = _resolve_xsi_type(element, raw_type.strip(), where) if raw_type else None
-    nested = children(element)
-    if nested:
-        if len(nested) > 1 or (element.text or "").strip() or (nested[0].tail or "").strip():
-            raise MessageMalformed(f"{where} must hold text or exactly one element")
-        return AttributeValue(xsi_type=xsi_type, element=nested[0])
-    try:
-        # Attribute values are kept as sent, with their whitespace (they may be opaque data).
-        text = text_of(element, strip=False)
-    except XmlValueError as exc:
-        raise MessageMalformed(f"{where} must be a plain value", debug=exc.debug) from exc
-    return AttributeValue(text=text, xsi_type=xsi_type)
-
-
-def _parse_attribute(element: Element, where: str) -> Attribute:
-    name = req_attr(element, "Name", f"{where}/Attribute")
-    where = f"{where}/Attribute[{name[:80]}]"
-    check_sequence(element, [slot(_ATTRIBUTE_VALUE, max=None)], where)
-    others = tuple(
-        (str(key), str(value))
-        for key, value in element.attrib.items()
-        if etree.QName(key).namespace is not None
-    )
-    return Attribute(
-        name=name,
-        values=tuple(_parse_value(v, f"{where}/AttributeValue") for v in children(element)),
-        name_format=opt_attr(element, "NameFormat", where),
-        friendly_name=opt_attr(element, "FriendlyName", where),
-        other_attributes=others,
-    )
-
-
-def _parse_authn(element: Element, where: str) -> AuthnStatement:
-    where = f"{where}/AuthnStatement"
-    check_sequence(element, [slot(_SUBJECT_LOCALITY), slot(_AUTHN_CONTEXT, min=1)], where)
-    context = element.find(_AUTHN_CONTEXT)
-    assert context is not None  # check_sequence required it
-    ctx = f"{where}/AuthnContext"
-    # AuthnContextDecl (a full declaration) is not used in eHerkenning and is not accepted.
-    check_sequence(
-        context,
-        [slot(_CLASS_REF), slot(_DECL_REF), slot(_AUTHENTICATING_AUTHORITY, max=None)],
-        ctx,
-    )
-    class_ref = context.find(_CLASS_REF)
-    decl_ref = context.find(_DECL_REF)
-    if class_ref is None and decl_ref is None:
-        raise MessageMalformed(f"{ctx} lacks the required AuthnContextClassRef")
-    locality = element.find(_SUBJECT_LOCALITY)
-    loc = f"{where}/SubjectLocality"
-    return AuthnStatement(
-        authn_instant=req_instant(element, "AuthnInstant", where),
-        class_ref=(
-            value_of(class_ref, f"{ctx}/AuthnContextClassRef") if class_ref is not None else None
-        ),
-        session_index=opt_attr(element, "SessionIndex", where),
-        session_not_on_or_after=opt_instant(element, "SessionNotOnOrAfter", where),
-        authenticating_authorities=tuple(
-            value_of(a, f"{ctx}/AuthenticatingAuthority")
-            for a in find_all(context, _AUTHENTICATING_AUTHORITY)
-        ),
-        decl_ref=value_of(decl_ref, f"{ctx}/AuthnContextDeclRef") if decl_ref is not None else None,
-        locality_address=opt_attr(locality, "Address", loc) if locality is not None else None,
-        locality_dns_name=opt_attr(locality, "DNSName", loc) if locality is not None else None,
-    )
-
-
-_STATEMENTS = (_STATEMENT, _AUTHN_STATEMENT, _AUTHZ_STATEMENT, _ATTRIBUTE_STATEMENT)
+_STATEMENTS = (_STATEMENT, AUTHN_STATEMENT, _AUTHZ_STATEMENT, _ATTRIBUTE_STATEMENT)
 
 
 def parse_assertion(element: Element) -> Assertion:
@@ -524,16 +353,16 @@ def parse_assertion(element: Element) -> Assertion:
         elif tag == _ATTRIBUTE_STATEMENT:
             check_sequence(
                 child,
-                [slot(_ATTRIBUTE, _ENCRYPTED_ATTRIBUTE, min=1, max=None)],
+                [slot(ATTRIBUTE, _ENCRYPTED_ATTRIBUTE, min=1, max=None)],
                 f"{where}/AttributeStatement",
             )
             for item in children(child):
-                if item.tag == _ATTRIBUTE:
-                    attributes.append(_parse_attribute(item, f"{where}/AttributeStatement"))
+                if item.tag == ATTRIBUTE:
+                    attributes.append(parse_attribute(item, f"{where}/AttributeStatement"))
                 else:
                     encrypted.append(item)
-        elif tag == _AUTHN_STATEMENT:
-            authn.append(_parse_authn(child, where))
+        elif tag == AUTHN_STATEMENT:
+            authn.append(parse_authn_statement(child, where))
         elif tag in (_STATEMENT, _AUTHZ_STATEMENT):
             others.append(child)
     return Assertion(

@@ -9,13 +9,16 @@ RequestedAuthnContext), §4.6 (HM -> AD) and §3.4 (requested attributes in
 
 The user's language preference (§4.2) has no documented element in the sources available, so
 no field is offered for it; a peer's unknown extension is kept opaque in ``other_extensions``.
+
+RequestedAuthnContext lives in :mod:`etoegang.messages.requested_authn_context` and Scoping in
+:mod:`etoegang.messages.scoping`; their public names are re-exported here, so import them from
+this module as before.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
 from typing import Final
 
 from lxml import etree
@@ -35,7 +38,6 @@ from etoegang.messages.common import build_name_id
 from etoegang.messages.common import carry_all
 from etoegang.messages.common import check_sequence
 from etoegang.messages.common import children
-from etoegang.messages.common import find_all
 from etoegang.messages.common import opt_attr
 from etoegang.messages.common import opt_boolean
 from etoegang.messages.common import opt_unsigned_short
@@ -48,7 +50,16 @@ from etoegang.messages.common import set_boolean
 from etoegang.messages.common import set_instant
 from etoegang.messages.common import set_opt
 from etoegang.messages.common import slot
-from etoegang.messages.common import value_of
+from etoegang.messages.requested_authn_context import REQUESTED_AUTHN_CONTEXT
+from etoegang.messages.requested_authn_context import AuthnContextComparison
+from etoegang.messages.requested_authn_context import RequestedAuthnContext
+from etoegang.messages.requested_authn_context import build_requested_authn_context
+from etoegang.messages.requested_authn_context import parse_requested_authn_context
+from etoegang.messages.scoping import SCOPING
+from etoegang.messages.scoping import IDPEntry
+from etoegang.messages.scoping import Scoping
+from etoegang.messages.scoping import build_scoping
+from etoegang.messages.scoping import parse_scoping
 from etoegang.xml.graft import finish
 from etoegang.xml.ns import DS
 from etoegang.xml.ns import ESP
@@ -56,62 +67,28 @@ from etoegang.xml.ns import MD
 from etoegang.xml.ns import SAML
 from etoegang.xml.ns import SAMLP
 from etoegang.xml.ns import qname
-from policies.loa import Loa
+
+__all__ = [
+    "AUTHN_REQUEST",
+    "EXTENSIONS",
+    "AuthnContextComparison",
+    "AuthnRequest",
+    "IDPEntry",
+    "NameIDPolicy",
+    "RequestedAttribute",
+    "RequestedAuthnContext",
+    "Scoping",
+    "build_authn_request",
+    "parse_authn_request",
+]
 
 AUTHN_REQUEST: Final = qname(SAMLP, "AuthnRequest")
 EXTENSIONS: Final = qname(SAMLP, "Extensions")
 _SIGNATURE = qname(DS, "Signature")
 _SUBJECT = qname(SAML, "Subject")
 _NAME_ID_POLICY = qname(SAMLP, "NameIDPolicy")
-_REQUESTED_AUTHN_CONTEXT = qname(SAMLP, "RequestedAuthnContext")
-_CLASS_REF = qname(SAML, "AuthnContextClassRef")
-_DECL_REF = qname(SAML, "AuthnContextDeclRef")
-_SCOPING = qname(SAMLP, "Scoping")
-_IDP_LIST = qname(SAMLP, "IDPList")
-_IDP_ENTRY = qname(SAMLP, "IDPEntry")
-_GET_COMPLETE = qname(SAMLP, "GetComplete")
-_REQUESTER_ID = qname(SAMLP, "RequesterID")
 _REQUESTED_ATTRIBUTES = qname(ESP, "RequestedAttributes")
 _REQUESTED_ATTRIBUTE = qname(MD, "RequestedAttribute")
-
-
-class AuthnContextComparison(Enum):
-    """RequestedAuthnContext/@Comparison (SAML core 3.3.2.2.1); absent means exact."""
-
-    EXACT = "exact"
-    MINIMUM = "minimum"
-    MAXIMUM = "maximum"
-    BETTER = "better"
-
-    @classmethod
-    def _missing_(cls, value: object) -> AuthnContextComparison:
-        raise ValueError(f"not a SAML authn context comparison: {value!r}")
-
-
-@dataclass(frozen=True, slots=True)
-class RequestedAuthnContext:
-    """The requested authentication context; eHerkenning uses the LoA URNs as class refs."""
-
-    class_refs: tuple[str, ...] = ()
-    comparison: AuthnContextComparison = AuthnContextComparison.EXACT
-    decl_refs: tuple[str, ...] = ()
-
-    @property
-    def loas(self) -> tuple[Loa, ...]:
-        """The class refs that are eHerkenning levels, in request order."""
-        found: list[Loa] = []
-        for ref in self.class_refs:
-            try:
-                found.append(Loa(ref))
-            except ValueError:
-                continue
-        return tuple(found)
-
-    @property
-    def unknown_class_refs(self) -> tuple[str, ...]:
-        """The class refs that are not eHerkenning levels (eIDAS URIs, vendor values)."""
-        known = {loa.urn for loa in self.loas}
-        return tuple(ref for ref in self.class_refs if ref not in known)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,27 +96,6 @@ class NameIDPolicy:
     format: NameIDFormat | None = None
     sp_name_qualifier: str | None = None
     allow_create: bool | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class IDPEntry:
-    """One IdP the requester scopes to: for eHerkenning an AD or the EB EntityID (§4.4)."""
-
-    provider_id: str
-    name: str | None = None
-    loc: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Scoping:
-    idp_entries: tuple[IDPEntry, ...] = ()
-    requester_ids: tuple[str, ...] = ()
-    proxy_count: int | None = None
-    get_complete: str | None = None
-
-    @property
-    def provider_ids(self) -> tuple[str, ...]:
-        return tuple(entry.provider_id for entry in self.idp_entries)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,22 +153,6 @@ def _build_extensions(parent: Element, request: AuthnRequest) -> None:
     carry_all(extensions, request.other_extensions)
 
 
-def _build_scoping(parent: Element, scoping: Scoping) -> None:
-    node = etree.SubElement(parent, _SCOPING)
-    if scoping.proxy_count is not None:
-        node.set("ProxyCount", str(scoping.proxy_count))
-    if scoping.idp_entries:
-        idp_list = etree.SubElement(node, _IDP_LIST)
-        for entry in scoping.idp_entries:
-            item = etree.SubElement(idp_list, _IDP_ENTRY, ProviderID=entry.provider_id)
-            set_opt(item, "Name", entry.name)
-            set_opt(item, "Loc", entry.loc)
-        if scoping.get_complete is not None:
-            etree.SubElement(idp_list, _GET_COMPLETE).text = scoping.get_complete
-    for requester in scoping.requester_ids:
-        etree.SubElement(node, _REQUESTER_ID).text = requester
-
-
 def build_authn_request(request: AuthnRequest) -> Element:
     """The unsigned samlp:AuthnRequest in schema order."""
     node = etree.Element(AUTHN_REQUEST, nsmap={"samlp": SAMLP, "saml": SAML})
@@ -242,15 +182,10 @@ def build_authn_request(request: AuthnRequest) -> Element:
         set_boolean(policy, "AllowCreate", request.name_id_policy.allow_create)
     if request.conditions is not None:
         build_conditions(node, request.conditions)
-    context = request.requested_authn_context
-    if context is not None:
-        ctx = etree.SubElement(node, _REQUESTED_AUTHN_CONTEXT, Comparison=context.comparison.value)
-        for ref in context.class_refs:
-            etree.SubElement(ctx, _CLASS_REF).text = ref
-        for ref in context.decl_refs:
-            etree.SubElement(ctx, _DECL_REF).text = ref
+    if request.requested_authn_context is not None:
+        build_requested_authn_context(node, request.requested_authn_context)
     if request.scoping is not None:
-        _build_scoping(node, request.scoping)
+        build_scoping(node, request.scoping)
     return finish(node)
 
 
@@ -302,64 +237,6 @@ def _parse_name_id_policy(element: Element, where: str) -> NameIDPolicy:
     )
 
 
-def _parse_requested_context(element: Element, where: str) -> RequestedAuthnContext:
-    where = f"{where}/RequestedAuthnContext"
-    raw = opt_attr(element, "Comparison", where)
-    try:
-        comparison = AuthnContextComparison(raw or "exact")
-    except ValueError as exc:
-        raise MessageMalformed(
-            f"{where}/@Comparison must be exact, minimum, maximum or better", debug=str(raw)[:32]
-        ) from exc
-    class_refs = [
-        value_of(c, f"{where}/AuthnContextClassRef") for c in find_all(element, _CLASS_REF)
-    ]
-    decl_refs = [
-        value_of(c, f"{where}/AuthnContextDeclRef") for c in find_all(element, _DECL_REF)
-    ]
-    # SAML core 3.3.2.2.1: one or more class refs, or one or more decl refs, not both.
-    if bool(class_refs) == bool(decl_refs) or len(children(element)) != len(class_refs) + len(
-        decl_refs
-    ):
-        raise MessageMalformed(
-            f"{where} must hold AuthnContextClassRef elements or AuthnContextDeclRef elements"
-        )
-    return RequestedAuthnContext(tuple(class_refs), comparison, tuple(decl_refs))
-
-
-def _parse_scoping(element: Element, where: str) -> Scoping:
-    where = f"{where}/Scoping"
-    check_sequence(element, [slot(_IDP_LIST), slot(_REQUESTER_ID, max=None)], where)
-    entries: list[IDPEntry] = []
-    get_complete: str | None = None
-    idp_list = element.find(_IDP_LIST)
-    if idp_list is not None:
-        lw = f"{where}/IDPList"
-        check_sequence(idp_list, [slot(_IDP_ENTRY, min=1, max=None), slot(_GET_COMPLETE)], lw)
-        for entry in find_all(idp_list, _IDP_ENTRY):
-            entries.append(
-                IDPEntry(
-                    provider_id=req_attr(entry, "ProviderID", f"{lw}/IDPEntry"),
-                    name=opt_attr(entry, "Name", f"{lw}/IDPEntry"),
-                    loc=opt_attr(entry, "Loc", f"{lw}/IDPEntry"),
-                )
-            )
-        complete = idp_list.find(_GET_COMPLETE)
-        if complete is not None:
-            get_complete = value_of(complete, f"{lw}/GetComplete")
-    raw_count = opt_attr(element, "ProxyCount", where)
-    if raw_count is not None and (not raw_count.isascii() or not raw_count.isdigit()):
-        raise MessageMalformed(f"{where}/@ProxyCount must be a non-negative integer")
-    return Scoping(
-        idp_entries=tuple(entries),
-        requester_ids=tuple(
-            value_of(r, f"{where}/RequesterID") for r in find_all(element, _REQUESTER_ID)
-        ),
-        proxy_count=int(raw_count) if raw_count is not None else None,
-        get_complete=get_complete,
-    )
-
-
 def parse_authn_request(element: Element) -> AuthnRequest:
     """Read a samlp:AuthnRequest the caller has verified.
 
@@ -379,8 +256,8 @@ def parse_authn_request(element: Element) -> AuthnRequest:
             slot(_SUBJECT),
             slot(_NAME_ID_POLICY),
             slot(CONDITIONS),
-            slot(_REQUESTED_AUTHN_CONTEXT),
-            slot(_SCOPING),
+            slot(REQUESTED_AUTHN_CONTEXT),
+            slot(SCOPING),
         ],
         where,
     )
@@ -414,10 +291,10 @@ def parse_authn_request(element: Element) -> AuthnRequest:
             policy = _parse_name_id_policy(child, where)
         elif tag == CONDITIONS:
             conditions = parse_conditions(child, where)
-        elif tag == _REQUESTED_AUTHN_CONTEXT:
-            context = _parse_requested_context(child, where)
-        elif tag == _SCOPING:
-            scoping = _parse_scoping(child, where)
+        elif tag == REQUESTED_AUTHN_CONTEXT:
+            context = parse_requested_authn_context(child, where)
+        elif tag == SCOPING:
+            scoping = parse_scoping(child, where)
     return AuthnRequest(
         id=request_id,
         issue_instant=issue_instant,
