@@ -30,9 +30,12 @@ from etoegang.crypto.xmldsig import Verified
 from etoegang.crypto.xmldsig import VerifyPolicy
 from etoegang.crypto.xmldsig import verify
 from etoegang.errors import AuthnFailedStatus
+from etoegang.errors import InResponseToMismatch
 from etoegang.errors import ProtocolError
 from etoegang.errors import ReplayError
+from etoegang.errors import SignatureError
 from etoegang.errors import StatusError
+from etoegang.errors import XmlError
 from etoegang.exchange.peers import PeerDirectory
 from etoegang.exchange.replay import ReplayGuard
 from etoegang.messages.assertion import Assertion
@@ -134,10 +137,21 @@ class AdExpectations:
     required: Loa
     service_uuid: str
     skew: timedelta
+    #: The DV this login is for: the AD's audience must name it (the IntendedAudience sent).
+    dv_entity_id: str = ""
 
 
 def _upstream(exc: ProtocolError) -> BrokerError:
-    return BrokerError(ErrorKind.UPSTREAM_INVALID, debug=f"{exc.code}: {exc.debug or exc.public}")
+    debug = f"{exc.code}: {exc.debug or exc.public}"
+    # Issue 5: a signature that fails, or an answer to another request, is not this login's
+    # answer (an attack on the browser's login): unrecoverable, the login is kept.
+    if isinstance(exc, SignatureError):
+        return BrokerError(ErrorKind.BAD_SIGNATURE, debug=debug)
+    if isinstance(exc, InResponseToMismatch):
+        return BrokerError(ErrorKind.STEP_OUT_OF_ORDER, debug=debug)
+    if isinstance(exc, XmlError) or isinstance(exc.__cause__, XmlError):  # a comment in a value
+        return BrokerError(ErrorKind.UNDECODABLE, debug=debug)
+    return BrokerError(ErrorKind.UPSTREAM_INVALID, debug=debug)
 
 
 def check_ad_answer(
@@ -208,6 +222,10 @@ def check_ad_answer(
     registry = assertion.attribute(AUTHORIZATION_REGISTRY_ID)
     if registry is None or len(registry.texts) != 1 or not registry.texts[0].strip():
         raise BrokerError(ErrorKind.UPSTREAM_INVALID, debug="no AuthorizationRegistryID")
+    restrictions = assertion.conditions.audience_restrictions if assertion.conditions else ()
+    # Issue 5 (confused deputy): an authentication for another DV's request is not this one's.
+    if expect.dv_entity_id and not all(expect.dv_entity_id in r for r in restrictions):
+        raise BrokerError(ErrorKind.UPSTREAM_INVALID, debug="AD assertion for another DV")
     return AdResult(
         verified=verified,
         assertion=assertion,

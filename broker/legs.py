@@ -30,6 +30,8 @@ from broker.context import BrokerContext
 from broker.errors import BrokerError
 from broker.errors import ErrorKind
 from broker.errors import status_for
+from broker.faces import LoginFacts
+from broker.faces import ReturnFace
 from broker.mr_leg import MrExpectations
 from broker.mr_leg import MrRefused
 from broker.mr_leg import check_mr_answer
@@ -43,6 +45,7 @@ from broker.outcomes import with_query
 from broker.policy import achieved_loa
 from broker.state import BrokerSession
 from broker.state import DvBinding
+from broker.state import DvProtocol
 from broker.state import FlowState
 from broker.state import Stage
 from broker.state import new_token
@@ -59,6 +62,7 @@ from etoegang.messages.xacml import build_decision_query
 from etoegang.messages.xacml import find_decision_statement
 from etoegang.xml.parser import parse_xml
 from etoegang.xml.parser import serialize
+from web import metrics
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +101,10 @@ _FLOW_GONE = CookieChange(CookieName.FLOW, None)
 
 
 class Legs:
-    def __init__(self, context: BrokerContext) -> None:
+    def __init__(self, context: BrokerContext, face: ReturnFace | None = None) -> None:
         self.ctx = context
+        #: How logins that came in by OIDC end (None: this broker has no OIDC face).
+        self.face = face
 
     # --- answering the DV --------------------------------------------------------------------
 
@@ -135,8 +141,17 @@ class Legs:
         """End the login and answer the DV (or show a page for an unrecoverable kind)."""
         if exc.recoverable:
             self.ctx.repo.end_flow(flow.flow_id)
-            return self.answer_error(reply_of(flow), exc, _FLOW_GONE)
+            return self.answer_flow(flow, exc, _FLOW_GONE)
         return ErrorPage(exc.kind, exc.wire.http_status)
+
+    def answer_flow(self, flow: FlowState, exc: BrokerError, *cookies: CookieChange) -> Outcome:
+        """A recoverable failure, answered by the protocol the login came in by."""
+        metrics.observe_login(exc.kind.value, flow.required_loa, flow.chosen_ad, flow.service_id)
+        if flow.protocol is DvProtocol.SAML:
+            return self.answer_error(reply_of(flow), exc, *cookies)
+        if self.face is None or not exc.recoverable:
+            return ErrorPage(exc.kind, exc.wire.http_status, cookies)
+        return self.face.refuse(flow, exc, cookies)
 
     def _advance(self, raw: bytes | None, flow: FlowState) -> bool:
         if raw is None:
@@ -203,13 +218,11 @@ class Legs:
             )
         except BrokerError as exc:
             if raw is None:
-                return self.answer_error(reply_of(flow), exc)
+                return self.answer_flow(flow, exc)
             return self.fail(flow, exc)
         except (ProtocolError, ValueError) as exc:
             error = BrokerError(ErrorKind.INTERNAL, debug=str(exc)[:200])
-            return self.answer_error(reply_of(flow), error) if raw is None else self.fail(
-                flow, error
-            )
+            return self.answer_flow(flow, error) if raw is None else self.fail(flow, error)
         sign(query, ctx.keys.signing, inclusive_prefixes=INCLUSIVE_PREFIXES)
         request_id = query.get("ID")
         if chain:
@@ -223,6 +236,7 @@ class Legs:
 
     # --- answers at the ACS ------------------------------------------------------------------
 
+    @metrics.timed_leg(lambda _legs, flow, *_args: str(flow.stage.value))
     def on_answer(self, flow: FlowState, raw: bytes, samlart: str) -> Outcome:
         ctx = self.ctx
         expected = {
@@ -237,20 +251,30 @@ class Legs:
         except TransportError as exc:
             return self.fail(flow, BrokerError(ErrorKind.UPSTREAM_UNAVAILABLE, debug=exc.debug))
         except UnexpectedIssuer:
+            log.warning("login %s: answer from an unexpected peer refused", flow.flow_id[:8])
             return ErrorPage(ErrorKind.STEP_OUT_OF_ORDER, 400)
-        except SignatureError:
+        except SignatureError as exc:
+            # A forged answer is an attack on this browser's login: a page, the login kept.
+            log.warning("login %s: answer refused: %s", flow.flow_id[:8], exc.code)
             return ErrorPage(ErrorKind.BAD_SIGNATURE, 403)
         except (ArtifactError, ProtocolError) as exc:
             log.warning("login %s: artifact refused: %s", flow.flow_id[:8], exc.code)
             return ErrorPage(ErrorKind.UNDECODABLE, 400)
+        if resolved.own_signature is None:
+            # spec §4.3: every message is signed by its sender, also inside a signed
+            # ArtifactResponse (issue 5: a signed assertion in an unsigned Response).
+            log.warning("login %s: answer refused: unsigned Response", flow.flow_id[:8])
+            return ErrorPage(ErrorKind.BAD_SIGNATURE, 403)
         if flow.stage is Stage.AD:
             return self._on_ad(flow, raw, resolved.element)
         return self._on_mr(flow, raw, resolved.element, chain=flow.stage is Stage.MR2)
 
     def _refused(self, flow: FlowState, exc: BrokerError) -> Outcome:
-        # A replayed assertion is an attack on this browser's login, not the DV's failure:
-        # show a page and leave the login as it was.
-        if exc.kind is ErrorKind.REPLAY:
+        log.warning("login %s: answer refused: %s (%s)", flow.flow_id[:8], exc.kind.value,
+                    exc.debug[:120])
+        # A replayed or forged assertion, or one answering another request, is an attack on
+        # this browser's login, not the DV's failure: show a page and leave the login as it was.
+        if not exc.recoverable:
             return ErrorPage(exc.kind, exc.wire.http_status)
         return self.fail(flow, exc)
 
@@ -267,6 +291,7 @@ class Legs:
                     required=flow.required_loa,
                     service_uuid=flow.service_uuid,
                     skew=ctx.skew,
+                    dv_entity_id=flow.dv_entity_id,
                 ),
                 ctx.artifacts.directory,
                 ctx.replay,
@@ -328,6 +353,7 @@ class Legs:
                     service_uuid=flow.service_uuid,
                     linkable=tuple(linkable),
                     skew=ctx.skew,
+                    dv_entity_id=flow.dv_entity_id,
                 ),
                 ctx.artifacts.directory,
                 ctx.replay,
@@ -344,9 +370,12 @@ class Legs:
         except BrokerError as exc:
             return self._refused(flow, exc)
         stored = _stored(result.verified.element)
+        if chain and result.next_mr is not None:
+            # spec §7: a chain has one MR2; a further obligation leaves the mandate unconfirmed.
+            return self._refused(flow, BrokerError(ErrorKind.UPSTREAM_INVALID, debug="MR3 asked"))
         if not chain and result.next_mr is not None:
             if result.next_mr == peer or not ctx.network.is_mr(result.next_mr):
-                return self.fail(flow, BrokerError(ErrorKind.UPSTREAM_INVALID, debug="bad MR2"))
+                return self._refused(flow, BrokerError(ErrorKind.UPSTREAM_INVALID, debug="bad MR2"))
             with_mr = flow.advanced(mr_assertion=stored, mr2_entity_id=result.next_mr)
             return self.start_mr(with_mr, raw, chain=True)
         statements: tuple[DecisionStatement, ...]
@@ -426,6 +455,22 @@ class Legs:
         acting = last.acting_subject_id
         if acting is None:
             acting = next((s.acting_subject_id for s in statements if s.acting_subject_id), None)
+        if flow.protocol is not DvProtocol.SAML:
+            return self._finish_by_face(
+                LoginFacts(
+                    flow=flow,
+                    achieved=achieved_loa(flow.ad_loa or flow.required_loa, used),
+                    authn_instant=flow.ad_authn_instant or ctx.clock.now(),
+                    session=session,
+                    acting_entity_id=last.acting_entity_id
+                    or next((s.acting_entity_id for s in statements if s.acting_entity_id), None),
+                    acting_subject_id=acting,
+                    legal_subject_id=last.legal_subject_id,
+                    vestigingsnr=last.vestigingsnr,
+                    intermediate_kvk=kvk,
+                    intermediate_name=name,
+                )
+            )
         asserted = Asserted(
             dv_entity_id=flow.dv_entity_id,
             dv_acs_url=flow.dv_acs_url,
@@ -465,7 +510,24 @@ class Legs:
             "login %s: answered %s at %s", flow.flow_id[:8], flow.dv_entity_id,
             asserted.achieved.label,
         )
+        metrics.observe_login("success", asserted.achieved, flow.chosen_ad, flow.service_id)
         return self.deliver(reply_of(flow), response, *cookies)
+
+    def _finish_by_face(self, facts: LoginFacts) -> Outcome:
+        """End a login that came in by another protocol than SAML (:mod:`broker.faces`)."""
+        ctx = self.ctx
+        flow = facts.flow
+        ctx.repo.end_flow(flow.flow_id)
+        cookies = [_FLOW_GONE]
+        if facts.session is not None:
+            remaining = int((facts.session.expires_at - ctx.clock.now()).total_seconds())
+            cookies.append(CookieChange(CookieName.SESSION, facts.session.session_id, remaining))
+        if self.face is None:
+            return ErrorPage(ErrorKind.INTERNAL, 500, tuple(cookies))
+        log.info("login %s: answered %s (%s) at %s", flow.flow_id[:8], flow.dv_entity_id,
+                 flow.protocol.value, facts.achieved.label)
+        metrics.observe_login("success", facts.achieved, flow.chosen_ad, flow.service_id)
+        return self.face.succeed(facts, tuple(cookies))
 
 
 __all__ = ["Legs", "Reply", "reply_of"]

@@ -27,9 +27,12 @@ from etoegang.crypto.xmldsig import Verified
 from etoegang.crypto.xmldsig import VerifyPolicy
 from etoegang.crypto.xmldsig import verify
 from etoegang.errors import AuthnFailedStatus
+from etoegang.errors import InResponseToMismatch
 from etoegang.errors import ProtocolError
 from etoegang.errors import ReplayError
+from etoegang.errors import SignatureError
 from etoegang.errors import StatusError
+from etoegang.errors import XmlError
 from etoegang.exchange.peers import PeerDirectory
 from etoegang.exchange.replay import ReplayGuard
 from etoegang.messages.assertion import parse_assertion
@@ -59,6 +62,8 @@ class MrExpectations:
     #: (assertion ID, SignatureValue) of every assertion the statement may link to.
     linkable: tuple[tuple[str, str], ...]
     skew: timedelta
+    #: The DV this login is for: the MR's audience must name it (its IntendedAudience).
+    dv_entity_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +75,16 @@ class MrResult:
 
 
 def _upstream(exc: ProtocolError) -> BrokerError:
-    return BrokerError(ErrorKind.UPSTREAM_INVALID, debug=f"{exc.code}: {exc.debug or exc.public}")
+    debug = f"{exc.code}: {exc.debug or exc.public}"
+    # Issue 5: a signature that fails, or an answer to another request, is not this login's
+    # answer (an attack on the browser's login): unrecoverable, the login is kept.
+    if isinstance(exc, SignatureError):
+        return BrokerError(ErrorKind.BAD_SIGNATURE, debug=debug)
+    if isinstance(exc, InResponseToMismatch):
+        return BrokerError(ErrorKind.STEP_OUT_OF_ORDER, debug=debug)
+    if isinstance(exc, XmlError) or isinstance(exc.__cause__, XmlError):  # a comment in a value
+        return BrokerError(ErrorKind.UNDECODABLE, debug=debug)
+    return BrokerError(ErrorKind.UPSTREAM_INVALID, debug=debug)
 
 
 def _same_service(a: str, b: str) -> bool:
@@ -160,4 +174,8 @@ def check_mr_answer(
         raise BrokerError(ErrorKind.UPSTREAM_INVALID, debug="MR statement for another ServiceID")
     if service_uuid is None or service_uuid.strip().lower() != expect.service_uuid.lower():
         raise BrokerError(ErrorKind.UPSTREAM_INVALID, debug="MR statement for another UUID")
+    restrictions = assertion.conditions.audience_restrictions if assertion.conditions else ()
+    # Issue 5 (confused deputy): a mandate made out to another DV is not this DV's mandate.
+    if expect.dv_entity_id and not all(expect.dv_entity_id in r for r in restrictions):
+        raise BrokerError(ErrorKind.UPSTREAM_INVALID, debug="MR assertion for another DV")
     return MrResult(verified=verified, statement=statement, used=used, next_mr=next_mr)

@@ -11,8 +11,9 @@ with an ArtifactResponse that carries no message; etoegang §4.1 adds that its t
 Success. So every artifact we cannot honour (malformed, not issued by us, unknown, expired,
 already used, or asked for by another party than the message's recipient) yields a signed
 ArtifactResponse with status Success and no message, and :class:`Resolution.outcome` says why,
-for logs and metrics. A request for someone else's message still consumes the artifact, so it
-can never be resolved twice.
+for logs and metrics. The message is stored under the artifact *and* its recipient, so a request
+by anyone else finds nothing and consumes nothing: a party that saw the artifact cannot destroy
+it for its rightful recipient, and the recipient still resolves it exactly once.
 """
 
 from __future__ import annotations
@@ -106,6 +107,11 @@ class Artifact:
     def store_key(self) -> str:
         """The one-time store key: SourceID and MessageHandle, hex (no secret beyond the handle)."""
         return "saml-artifact:" + (self.source_id + self.message_handle).hex()
+
+
+def recipient_key(artifact: Artifact, recipient: str) -> str:
+    """The store key of ``artifact``'s message for ``recipient``."""
+    return f"{artifact.store_key}:{hashlib.sha256(recipient.encode('utf-8')).hexdigest()[:32]}"
 
 
 def source_id_for(entity_id: str) -> bytes:
@@ -232,7 +238,7 @@ class ArtifactIssuer:
             raise ValueError("recipient must be an EntityID")
         artifact = new_artifact(self.entity_id, endpoint_index, self.rng)
         payload = recipient.encode("utf-8") + _SEPARATOR + etree.tostring(message)
-        self.store.put(artifact.store_key, payload, self.ttl_seconds)
+        self.store.put(recipient_key(artifact, recipient), payload, self.ttl_seconds)
         return artifact
 
 
@@ -242,6 +248,7 @@ class ResolutionOutcome(Enum):
     RESOLVED = "resolved"
     MALFORMED = "malformed"
     NOT_OURS = "not_ours"
+    #: Unknown, expired, already used, or asked for by another party than its recipient.
     UNKNOWN = "unknown_or_used"
     WRONG_REQUESTER = "wrong_requester"
 
@@ -287,11 +294,12 @@ class ArtifactResolver:
             return ResolutionOutcome.MALFORMED, None
         if not secrets.compare_digest(artifact.source_id, source_id_for(self.entity_id)):
             return ResolutionOutcome.NOT_OURS, None
-        payload = self.store.take(artifact.store_key)
+        # SAML bindings 3.6.6: the message goes only to the party it was issued for; another
+        # requester looks under another key, finds nothing and consumes nothing.
+        payload = self.store.take(recipient_key(artifact, request.issuer))
         if payload is None:
             return ResolutionOutcome.UNKNOWN, None
         recipient, _, data = payload.partition(_SEPARATOR)
-        # SAML bindings 3.6.6: the message goes only to the party it was issued for.
-        if recipient.decode("utf-8") != request.issuer:
+        if recipient.decode("utf-8") != request.issuer:  # cannot happen: the key names it
             return ResolutionOutcome.WRONG_REQUESTER, None
         return ResolutionOutcome.RESOLVED, parse_xml(data)

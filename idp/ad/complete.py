@@ -46,7 +46,7 @@ def complete(tx: LoginTransaction, means: MeansFacts) -> Response:
         pages.service_view(tx), attribute_values(means.person).keys(), i18n.current_language()
     )
     if items:
-        tx = pages.states().update(tx, stage=Stage.CONSENT, means_id=means.id)
+        tx = pages.states().renewed(tx, stage=Stage.CONSENT, means_id=means.id)
         response = redirect(url_for("ad.consent"), code=303)
         pages.set_cookie(response, TX_COOKIE, tx.id, TRANSACTION_TTL)
         return response

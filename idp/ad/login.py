@@ -33,6 +33,8 @@ from idp.ad.flow import needs_code
 from idp.ad.otp import CodeOutcome
 from idp.ad.otp import CodeStore
 from idp.ad.otp import mask_number
+from idp.ad.session import TRANSACTION_TTL
+from idp.ad.session import TX_COOKIE
 from idp.ad.session import LoginTransaction
 from idp.ad.session import Stage
 from idp.sms.gateway import SmsError
@@ -40,6 +42,7 @@ from idp.sms.gateway import SmsMessage
 from idp.sms.ratelimit import RateLimited
 from idp.sms.ratelimit import SmsRateLimiter
 from web import i18n
+from web import metrics
 
 _INACTIVE = {
     PasswordOutcome.REVOKED: "ad.error.revoked",
@@ -78,6 +81,8 @@ def _send_code(tx: LoginTransaction, means: MeansFacts) -> dict[str, str]:
     try:
         limiter.check_and_count(number=means.mobile, means_id=means.id, source=pages.source())
     except RateLimited as exc:
+        # Issue 5 (SMS pumping): a security event; the scope only, never the number.
+        pages.log.warning("ad sms refused: rate limit per %s", exc.scope)
         _audit("ad.sms", f"rate_limited_{exc.scope}", means)
         return {"notice": "rate", "seconds": str(exc.retry_after)}
     codes = _codes()
@@ -88,9 +93,11 @@ def _send_code(tx: LoginTransaction, means: MeansFacts) -> dict[str, str]:
         services.gateway.send(message)
     except SmsError as exc:
         pages.log.error("ad sms %s not sent: %s", message.reference, type(exc).__name__)
+        metrics.observe_sms(sent=False)
         codes.discard(tx.id)
         _audit("ad.sms", "unavailable", means)
         return {"notice": "unavailable"}
+    metrics.observe_sms(sent=True)
     _audit("ad.sms", "sent", means)
     return {"notice": "sent"}
 
@@ -114,6 +121,8 @@ def login() -> Response:
     services = pages.svc()
     guard = LoginGuard(context.state, services.counter_key, services.login_limits)
     if guard.locked(email, pages.source()):
+        # Issue 5 (password guessing): a security event; never the address itself.
+        pages.log.warning("ad password refused: too many failed attempts")
         _audit("ad.password", "locked")
         return pages.page("ad/login.html", tx, 429, error="ad.error.locked", email=email)
     now = context.clock.now()
@@ -138,10 +147,12 @@ def login() -> Response:
         _audit("ad.password", "no_mobile", means)
         return pages.page("ad/login.html", tx, 403, error="ad.error.no_mobile", email=email)
     _audit("ad.password", "ok", means)
-    tx = pages.states().update(
+    tx = pages.states().renewed(
         tx, stage=Stage.CODE, means_id=means.id, masked_number=mask_number(means.mobile)
     )
-    return redirect(_code_url(_send_code(tx, means)), code=303)
+    response = redirect(_code_url(_send_code(tx, means)), code=303)
+    pages.set_cookie(response, TX_COOKIE, tx.id, TRANSACTION_TTL)
+    return response
 
 
 def _code_means(tx: LoginTransaction) -> MeansFacts | None:
@@ -173,6 +184,8 @@ def code() -> Response:
     if check.outcome is CodeOutcome.WRONG:
         return pages.page("ad/code.html", tx, 401, error="ad.code.wrong", left=check.tries_left)
     if check.outcome is CodeOutcome.LOCKED:
+        # Issue 5 (code brute force): a security event, logged with the request id only.
+        pages.log.warning("ad code refused: tries used up (request %s)", tx.request_id[:64])
         return pages.page("ad/code.html", tx, 429, error="ad.code.locked")
     return pages.page("ad/code.html", tx, 401, error="ad.code.expired")
 

@@ -162,6 +162,12 @@ class AdStates:
         self._state.put(f"ad:tx:{tx.id}", _encode(new), max(left, 1))
         return new
 
+    def renewed(self, tx: LoginTransaction, **changes: Any) -> LoginTransaction:
+        """The changed transaction under a new id, the old id gone: after a factor is proved,
+        an id planted in the browser before the login is worth nothing (session fixation)."""
+        self._state.delete(f"ad:tx:{tx.id}")
+        return self.update(replace(tx, id=secrets.token_urlsafe(24)), **changes)
+
     def finish(self, tx_id: str) -> LoginTransaction | None:
         """Take the transaction (GETDEL): of two concurrent finishes only one gets it."""
         data = self._state.take(f"ad:tx:{tx_id}")

@@ -151,7 +151,7 @@ class EHerkenningSP:
         return cls(
             config,
             secret=settings.secret(),
-            state=state or store_from_url(settings.state_url, clock=clock),
+            state=state if state is not None else store_from_url(settings.state_url, clock=clock),
             clock=clock,
             ids=ids,
             transport=transport,

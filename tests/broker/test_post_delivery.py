@@ -84,6 +84,8 @@ def dv2_harness(
     harness = make_harness(network, widened, rings, InMemoryStateStore)
     harness.dv.entity_id = DV2
     harness.dv.acs_url = DV2_POST_ACS
+    # The AD and MR make their assertions out to the DV in the query's IntendedAudience.
+    harness.ad.dv_entity_id = harness.mr.dv_entity_id = DV2
     yield harness
 
 

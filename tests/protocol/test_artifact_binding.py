@@ -148,14 +148,16 @@ def test_issued_artifact_resolves_once_for_its_recipient(
     assert again.status.is_success and again.message is None
 
 
-def test_wrong_requester_gets_nothing_and_consumes_the_artifact(
+def test_wrong_requester_gets_nothing_and_the_recipient_still_resolves_once(
     clock: FixedClock, signed_message: etree._Element
 ) -> None:
     issuer, resolver = _setup(clock)
     artifact = issuer.issue(signed_message, recipient=DV).encode()
     wrong = resolver.resolve(_resolve_request(artifact, AD, clock))
-    assert wrong.outcome is a.ResolutionOutcome.WRONG_REQUESTER
+    assert wrong.outcome is a.ResolutionOutcome.UNKNOWN
     assert parse_artifact_response(wrong.response).message is None
+    rightful = resolver.resolve(_resolve_request(artifact, DV, clock))
+    assert rightful.outcome is a.ResolutionOutcome.RESOLVED
     late = resolver.resolve(_resolve_request(artifact, DV, clock))
     assert late.outcome is a.ResolutionOutcome.UNKNOWN
 
