@@ -25,6 +25,7 @@ from etoegang.clock import RandomIdSource
 from etoegang.xml.ns import MD
 from etoegang.xml.ns import qname
 from keys.ring import KeyRing
+from makelaar.network import HM_ENTITY
 from makelaar.network import HM_OIN
 from makelaar.network import Network
 from metadata import build as md_build
@@ -36,7 +37,8 @@ from sp_adapters.eherkenning.dv_metadata import dv_input
 from sp_adapters.settings import DvSettings
 from sp_adapters.settings import ServiceSetting
 
-HM_SSO = "http://127.0.0.1:8801/broker/sso/1.13"
+#: The broker's DV-facing SSO endpoint, under its base URL (notes/wave2 URL layout).
+SSO_PATH = "/broker/sso/1.13"
 POST_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
 
 
@@ -49,6 +51,9 @@ class OtherSp:
     catalogue: Path
     cert_file: Path
     key_file: Path
+    #: The key pair of the catalogue ServiceCertificate: MRs encrypt identifiers for it.
+    enc_cert_file: Path | None = None
+    enc_key_file: Path | None = None
 
     @property
     def acs_artifact(self) -> str:
@@ -102,11 +107,18 @@ def make_other_sp(
     key_file = directory / "sp.key"
     key_file.write_bytes(ring.signing.private_pem())
     key_file.chmod(0o600)
-    return OtherSp(name, settings, ring, metadata, catalogue, cert_file, key_file)
+    enc_cert_file = directory / "sp-enc.crt"
+    enc_cert_file.write_bytes(ring.encryption.certificate.public_bytes(Encoding.PEM))
+    enc_key_file = directory / "sp-enc.key"
+    enc_key_file.write_bytes(ring.encryption.private_pem())
+    enc_key_file.chmod(0o600)
+    return OtherSp(name, settings, ring, metadata, catalogue, cert_file, key_file,
+                   enc_cert_file, enc_key_file)
 
 
 def pysaml2_config(sp: OtherSp, network: Network, xmlsec1: Path) -> dict[str, Any]:
-    """pysaml2 SP settings: signed AuthnRequests (RSA-SHA256), Artifact ACS, the HM metadata."""
+    """pysaml2 SP settings: signed AuthnRequests (RSA-SHA256), Artifact ACS, the HM metadata,
+    and the service certificate's key pair for decrypting EncryptedIDs (``encryption_keypairs``)."""
     from saml2 import BINDING_HTTP_ARTIFACT
     from saml2 import BINDING_SOAP
     from saml2.xmldsig import DIGEST_SHA256
@@ -119,6 +131,9 @@ def pysaml2_config(sp: OtherSp, network: Network, xmlsec1: Path) -> dict[str, An
         "cert_file": str(sp.cert_file),
         "metadata": {"local": [str(network.metadata_file("hm"))]},
         "allow_unknown_attributes": True,
+        "encryption_keypairs": [
+            {"key_file": str(sp.enc_key_file), "cert_file": str(sp.enc_cert_file)}
+        ] if sp.enc_key_file is not None else [],
         "service": {
             "sp": {
                 "endpoints": {
@@ -135,8 +150,17 @@ def pysaml2_config(sp: OtherSp, network: Network, xmlsec1: Path) -> dict[str, An
     }
 
 
-def python3_saml_settings(sp: OtherSp, network: Network, hm_cert_pem: str) -> dict[str, Any]:
-    """python3-saml SP settings: signed AuthnRequests, the POST ACS (no artifact support)."""
+def python3_saml_settings(
+    sp: OtherSp, network: Network, hm_cert_pem: str, *, broker_url: str | None = None
+) -> dict[str, Any]:
+    """python3-saml SP settings: signed AuthnRequests, the POST ACS (no artifact support).
+
+    ``broker_url`` is the broker's base URL (default: the network's broker URL). As
+    django-digid-eherkenning does, no RequestedAuthnContext is sent: the catalogue sets the
+    level (spec §2), and python3-saml's default (PasswordProtectedTransport) is no eHerkenning
+    level.
+    """
+    broker = (broker_url or network.urls["broker"]).rstrip("/")
     return {
         "strict": True,
         "sp": {
@@ -152,9 +176,9 @@ def python3_saml_settings(sp: OtherSp, network: Network, hm_cert_pem: str) -> di
             "privateKey": sp.key_file.read_text(),
         },
         "idp": {
-            "entityId": "urn:etoegang:HM:00000099000000000001:entities:9001",
+            "entityId": HM_ENTITY,
             "singleSignOnService": {
-                "url": HM_SSO,
+                "url": broker + SSO_PATH,
                 "binding": "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect",
             },
             "x509cert": hm_cert_pem,
@@ -164,5 +188,7 @@ def python3_saml_settings(sp: OtherSp, network: Network, hm_cert_pem: str) -> di
             "wantAssertionsSigned": True,
             "signatureAlgorithm": "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
             "digestAlgorithm": "http://www.w3.org/2001/04/xmlenc#sha256",
+            "requestedAuthnContext": False,
+            "rejectDeprecatedAlgorithm": True,
         },
     }
