@@ -22,6 +22,9 @@ from etoegang.messages.artifact import parse_artifact_resolve
 
 log = logging.getLogger(__name__)
 
+#: Prefixes used in attribute values of carried messages (xsi:type, XACML DataType).
+_QNAME_PREFIXES = ("xs", "xacml-saml")
+
 
 @dataclass(frozen=True, slots=True)
 class SoapAnswer:
@@ -62,7 +65,10 @@ class ArtifactService:
                 None,
             )
         resolution = self.resolver.resolve(request)
-        sign(resolution.response, self.me.keys.signing)
+        # The carried message may hold QNames in content (xsi:type="xs:string"): exclusive
+        # C14N would leave their namespace declarations unsigned (issue 5 fuzzing found a
+        # changed xmlns:xs that still verified), so those prefixes are signed inclusively.
+        sign(resolution.response, self.me.keys.signing, inclusive_prefixes=_QNAME_PREFIXES)
         log.info("artifact resolve from %s: %s", request.issuer, resolution.outcome.value)
         return SoapAnswer(
             200,

@@ -33,6 +33,7 @@ from etoegang.errors import AssertionRefused
 from etoegang.errors import DecryptionError
 from etoegang.errors import MalformedIdentifier
 from etoegang.errors import MessageMalformed
+from etoegang.errors import SignatureMissing
 from etoegang.exchange.artifact_client import ResolvedMessage
 from etoegang.exchange.inbound import verify_from_peer
 from etoegang.exchange.replay import ReplayGuard
@@ -145,6 +146,10 @@ def verify_login(
     :raises ProtocolError: (a subclass) any check failed.
     """
     hm = config.hm.entity_id
+    # spec §4.3: every message is signed by its sender, also inside a signed ArtifactResponse
+    # (issue 5: a signed assertion in an unsigned Response is refused).
+    if resolved.own_signature is None:
+        raise SignatureMissing("the HM Response is not signed")
     response = parse_response(resolved.element)
     check_response(
         response, destination=config.acs_url, in_response_to=pending.request_id, issuer=hm
