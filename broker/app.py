@@ -18,8 +18,17 @@ import web
 from broker.auc8 import Auc8
 from broker.context import BrokerContext
 from broker.context import Endpoints
+from broker.eidas.texts import TEXTS as EIDAS_TEXTS
+from broker.eidas.wiring import blueprint_of as eidas_blueprint_of
+from broker.eidas.wiring import build_eidas
 from broker.engine import Broker
+from broker.errors import ErrorKind
 from broker.network import BrokerNetwork
+from broker.oidc.authorize import Authorizer
+from broker.oidc.routes import oidc_blueprint
+from broker.oidc.texts import TEXTS as OIDC_TEXTS
+from broker.oidc.wiring import build_oidc
+from broker.outcomes import CookieName
 from broker.routes import Cookies
 from broker.routes import blueprint
 from broker.settings import BrokerSettings
@@ -50,6 +59,7 @@ from metadata.loading import load_registry
 from metadata.loading import trust_from_files
 from metadata.trust import load_metadata
 from web import i18n
+from web import ops
 
 log = logging.getLogger(__name__)
 
@@ -131,10 +141,30 @@ def create_app(
     web.install(app, secret=secret, role_name="Makelaar")
     i18n.register(TEXTS)
     cookies = Cookies(secret, secure=settings.base_url.startswith("https://"))
+    # The OIDC face (docs/oidc.md), when clients are registered: same flow, other front.
+    oidc = build_oidc(settings, context, store, back_channel)
+    broker = Broker(context, oidc.face if oidc is not None else None)
+    # The eIDAS bridge (docs/eidas.md), when configured: the EB back and the proxy face.
+    eidas = build_eidas(settings, context, broker, store)
+    if eidas is not None:
+        i18n.register(EIDAS_TEXTS)
+        app.register_blueprint(eidas_blueprint_of(eidas, cookies))
     app.register_blueprint(
-        blueprint(Broker(context), SingleLogout(context), Auc8(context), cookies, own_bytes)
+        blueprint(broker, SingleLogout(context), Auc8(context), cookies, own_bytes)
     )
+    if oidc is not None:
+        i18n.register(OIDC_TEXTS)
+        authorizer = Authorizer(
+            broker, oidc.server, oidc.registry, oidc.pushed, oidc.tokens, oidc.urls, clock
+        )
+        app.register_blueprint(oidc_blueprint(oidc, authorizer, cookies))
+        app.extensions["oidc"] = oidc
     app.extensions["broker"] = context
+    # Health, readiness, metrics and the 503 page (web.ops, docs/operations.md).
+    ops.declare_network(registry, catalogue, outcomes=(kind.value for kind in ErrorKind))
+    ops.install_ops(app, role="broker", flow_id=lambda: cookies.read(CookieName.FLOW), readiness=(
+        ops.state_store_check(store), ops.keys_check(ops.ring_loader(settings.keys_dir,
+                                                                     settings.key_role))))
     log.info(
         "broker %s ready: %d peers, catalogue %s",
         settings.entity_id,

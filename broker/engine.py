@@ -24,8 +24,10 @@ from broker.dv_request import SsoInput
 from broker.dv_request import check_fresh
 from broker.dv_request import receive
 from broker.dv_request import return_channel
+from broker.eidas.ports import InboundPort
 from broker.errors import BrokerError
 from broker.errors import ErrorKind
+from broker.faces import ReturnFace
 from broker.outcomes import CookieChange
 from broker.outcomes import CookieName
 from broker.outcomes import ErrorPage
@@ -39,12 +41,14 @@ from broker.state import Stage
 from broker.state import new_token
 from etoegang.errors import CatalogueError
 from etoegang.errors import MetadataError
+from web import metrics
 
 log = logging.getLogger(__name__)
 
 
 def error_page(exc: BrokerError, *cookies: CookieChange) -> ErrorPage:
     log.warning("login refused: %s (%s)", exc.kind.value, exc.debug[:200])
+    metrics.observe_login(exc.kind.value)
     return ErrorPage(exc.kind, exc.wire.http_status, tuple(cookies))
 
 
@@ -65,12 +69,15 @@ class Choice:
 class Broker:
     """The HM's login steps over one :class:`BrokerContext`."""
 
-    def __init__(self, context: BrokerContext) -> None:
+    def __init__(self, context: BrokerContext, face: ReturnFace | None = None) -> None:
         self.ctx = context
-        self.legs = legs.Legs(context)
+        self.legs = legs.Legs(context, face)
+        #: The eIDAS bridge (the EB back, docs/eidas.md), when configured.
+        self.eidas: InboundPort | None = None
 
     # --- DV face -----------------------------------------------------------------------------
 
+    @metrics.timed_leg("dv_request")
     def sso(self, inbound: SsoInput, session_id: str | None) -> Outcome:
         """An AuthnRequest from a DV (POST, Redirect or Artifact)."""
         ctx = self.ctx
@@ -142,6 +149,7 @@ class Broker:
                 preselected_ad=preselected,
             )
         except BrokerError as exc:
+            metrics.observe_login(exc.kind.value)
             return self.legs.answer_error(reply, exc)
         log.info(
             "login %s: request %s from %s for %s at %s via %s",
@@ -152,6 +160,16 @@ class Broker:
             required.label,
             inbound.binding.value,
         )
+        if self.eidas is not None and self.eidas.wanted(request):
+            return self.eidas.start(flow, service, reply)
+        return self.begin(flow, session_id)
+
+    def begin(self, flow: FlowState, session_id: str | None) -> Outcome:
+        """Store a new, validated login and take it to discovery (or reuse the broker SSO
+        session's AD choice); shared by the SAML and the OIDC face."""
+        ctx = self.ctx
+        required = flow.required_loa
+        preselected = flow.preselected_ad
         session = ctx.repo.session(session_id) if flow.sso_allowed else None
         ctx.repo.new_flow(flow)
         if (

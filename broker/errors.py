@@ -98,6 +98,34 @@ SAML_STATUS: Final[dict[ErrorKind, WireForm]] = {
     ErrorKind.UNDECODABLE: WireForm(400),
 }
 
+#: The same table for the OIDC face (STYLE §4.6): the ``error`` code of the authorization
+#: error response (RFC 6749 §4.1.2.1; ``unmet_authentication_requirements`` from OpenID Connect
+#: Core Error Code 1.0; ``login_required`` for ``prompt=none``, OIDC Core §3.1.2.6), or None
+#: for an unrecoverable kind: an error page, never a redirect to the client.
+OIDC_ERROR: Final[dict[ErrorKind, str | None]] = {
+    ErrorKind.REQUEST_INVALID: "invalid_request",
+    ErrorKind.SERVICE_UNKNOWN: "invalid_request",
+    ErrorKind.LOA_UNSUPPORTED: "unmet_authentication_requirements",
+    ErrorKind.PASSIVE_NOT_POSSIBLE: "login_required",
+    ErrorKind.NO_MEANS_FOR_LOA: "unmet_authentication_requirements",
+    ErrorKind.USER_CANCELLED: "access_denied",
+    ErrorKind.AUTHN_FAILED: "access_denied",
+    ErrorKind.LOA_NOT_MET: "unmet_authentication_requirements",
+    ErrorKind.NOT_AUTHORISED: "access_denied",
+    ErrorKind.UPSTREAM_INVALID: "server_error",
+    ErrorKind.UPSTREAM_UNAVAILABLE: "temporarily_unavailable",
+    ErrorKind.INTERNAL: "server_error",
+    ErrorKind.UNKNOWN_REQUESTER: None,
+    ErrorKind.BAD_SIGNATURE: None,
+    ErrorKind.BAD_RETURN_CHANNEL: None,
+    ErrorKind.BAD_DESTINATION: None,
+    ErrorKind.REPLAY: None,
+    ErrorKind.MESSAGE_EXPIRED: None,
+    ErrorKind.FLOW_MISSING_OR_EXPIRED: None,
+    ErrorKind.STEP_OUT_OF_ORDER: None,
+    ErrorKind.UNDECODABLE: None,
+}
+
 #: The StatusMessage sent to the DV per kind: ASCII, public, never a peer's text (STYLE §4.6 b).
 PUBLIC_TEXT: Final[dict[ErrorKind, str]] = {
     ErrorKind.REQUEST_INVALID: "The AuthnRequest is not acceptable.",

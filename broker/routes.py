@@ -163,6 +163,7 @@ def blueprint(
         # The flow id travels as RelayState (a cross-site POST carries no Lax cookie); when
         # the cookie is there too it must name the same login.
         if relay is not None and cookie is not None and relay != cookie:
+            log.warning("acs: RelayState does not name this browser's login")
             return respond(ErrorPage(ErrorKind.FLOW_MISSING_OR_EXPIRED, 400))
         return respond(broker.acs(relay or cookie or "", samlart))
 

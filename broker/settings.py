@@ -55,6 +55,14 @@ class BrokerSettings:
     clock_skew_seconds: int = 60
     #: Oldest DV AuthnRequest accepted (IssueInstant).
     request_max_age_seconds: int = 300
+    #: The OIDC face's client registrations (docs/oidc.md); None: no OIDC face.
+    oidc_clients: Path | None = None
+    #: The eIDAS bridge's settings file (docs/eidas.md); None: no eIDAS bridge.
+    eidas: Path | None = None
+    #: Lifetime of an authorization code (single use; at most 60 s).
+    oidc_code_seconds: int = 60
+    #: Lifetime of an access token (for the userinfo endpoint only).
+    oidc_access_token_seconds: int = 300
 
     @property
     def prefix(self) -> str:
@@ -87,7 +95,11 @@ _OPTIONAL_INTS: Final = {
     "sso_session_seconds": (60, 7200),
     "clock_skew_seconds": (0, 600),
     "request_max_age_seconds": (30, 3600),
+    "oidc_code_seconds": (5, 60),
+    "oidc_access_token_seconds": (30, 3600),
 }
+#: Optional paths: checked like the required ones when present.
+_OPTIONAL_PATHS: Final = ("oidc_clients", "eidas")
 _PATH_KEYS: Final = ("keys_dir", "catalogue", "catalogue_signer_metadata", "secret_key_file")
 _PATH_LIST_KEYS: Final = ("metadata", "metadata_authorities")
 
@@ -100,7 +112,7 @@ def _path(base: Path, value: str) -> Path:
 def settings_from_mapping(data: Mapping[str, Any], base: Path) -> BrokerSettings:
     """Validate a mapping (the parsed YAML) into settings; raise one :class:`ConfigError`."""
     problems: list[str] = []
-    known = set(_REQUIRED) | set(_OPTIONAL_INTS)
+    known = set(_REQUIRED) | set(_OPTIONAL_INTS) | set(_OPTIONAL_PATHS)
     for key in sorted(set(data) - known):
         problems.append(f"unknown key {key!r}")
     for key in _REQUIRED:
@@ -119,7 +131,7 @@ def settings_from_mapping(data: Mapping[str, Any], base: Path) -> BrokerSettings
     base_url = values.get("base_url", "")
     if base_url and not base_url.startswith(("http://", "https://")):
         problems.append("base_url must start with http:// or https://")
-    for key in _PATH_KEYS:
+    for key in (*_PATH_KEYS, *_OPTIONAL_PATHS):
         if key in data:
             if not isinstance(data[key], str):
                 problems.append(f"{key} must be a path")

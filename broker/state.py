@@ -43,6 +43,8 @@ class Stage(Enum):
     #: The MR said Deny or the user cancelled there: choose another AD or cancel (§4.8).
     RETRY = "retry"
     DONE = "done"
+    #: Waiting for the eIDAS node's answer (the EB back, broker.eidas; docs/eidas.md).
+    EIDAS = "eidas"
 
     @classmethod
     def _missing_(cls, value: object) -> Stage:
@@ -58,6 +60,36 @@ class DvBinding(Enum):
     @classmethod
     def _missing_(cls, value: object) -> DvBinding:
         raise ValueError(f"unsupported ACS binding {value!r}")
+
+
+class DvProtocol(Enum):
+    """The DV-facing protocol a login came in by, and so the way it ends (DESIGN §2)."""
+
+    SAML = "saml"
+    OIDC = "oidc"
+    #: A foreign eIDAS connector at the proxy-service face (broker.eidas.proxy).
+    EIDAS = "eidas"
+
+    @classmethod
+    def _missing_(cls, value: object) -> DvProtocol:
+        raise ValueError(f"unknown protocol {value!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class OidcReturn:
+    """The validated OIDC return channel of a login (:mod:`broker.oidc`): where the code goes
+    and what it is bound to. Only values an authorization request already passed checks with
+    (registered client, exactly registered redirect URI, S256 challenge) get here."""
+
+    client_id: str
+    redirect_uri: str
+    state: str | None
+    nonce: str | None
+    #: The S256 PKCE challenge the code will be bound to (RFC 7636 §4.2).
+    code_challenge: str
+    scope: str
+    #: The eH level URNs an essential ``acr`` accepts, space-separated (None: not essential).
+    essential_acr: str | None = None
 
 
 def new_token() -> str:
@@ -113,6 +145,9 @@ class FlowState:
     mr2_assertion: str | None = None
     #: The broker SSO session this login reused (AD leg skipped, §9), if any.
     session_id: str | None = None
+    #: SAML (the dv_* fields name the ACS) or OIDC (``oidc`` names the redirect URI).
+    protocol: DvProtocol = DvProtocol.SAML
+    oidc: OidcReturn | None = None
 
     def advanced(self, **changes: Any) -> FlowState:
         return replace(self, **changes)
@@ -156,6 +191,7 @@ _T = TypeVar("_T", FlowState, BrokerSession, LogoutState)
 
 
 def _encode_value(value: Any) -> Any:
+    # (asdict has already turned a nested OidcReturn into a plain dict of strings.)
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime):
@@ -176,6 +212,8 @@ _DECODERS: Final[dict[str, Any]] = {
     "Loa": Loa,
     "Stage": Stage,
     "DvBinding": DvBinding,
+    "DvProtocol": DvProtocol,
+    "OidcReturn": lambda raw: OidcReturn(**raw),
 }
 
 

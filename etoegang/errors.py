@@ -405,3 +405,9 @@ class AdviceChainError(AssertionRefused):
     """The AD and MR assertions in the HM assertion's Advice do not form a valid chain."""
 
     code = "advice_chain_refused"
+
+
+class MetadataUnreachable(MetadataError):
+    """A metadata source could not be read (unreachable, HTTP error, unreadable, too large)."""
+
+    code = "metadata_unreachable"

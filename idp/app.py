@@ -41,6 +41,7 @@ from metadata.loading import load_catalogue
 from metadata.loading import load_registry
 from metadata.loading import trust_from_files
 from policies.chain import load_chain_policy
+from web import ops
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,8 @@ BLUEPRINTS: tuple[str, ...] = (
     "idp.mr2.views",
     "idp.sms.views",
     "idp.published",
+    "idp.portal.views",
+    "idp.mail.views",
 )
 
 #: Where each entity's ArtifactResolutionService lives: the URL our metadata publishes
@@ -129,6 +132,10 @@ def create_app(
                 continue
             raise
         app.register_blueprint(module.blueprint)
+    # Health, readiness, metrics and the 503 page (web.ops, docs/operations.md).
+    ops.declare_network(registry, catalogue)
+    ops.install_ops(app, role="idp", readiness=(ops.state_store_check(state), ops.database_check(
+        context.db), *(ops.keys_check(ops.ring_loader(settings.keys_dir, r)) for r in ARS_PATHS)))
     return app
 
 

@@ -48,6 +48,8 @@ from idp.db.models import MeansStatus
 from idp.db.models import Organisation
 from idp.db.models import Person
 from idp.db.passwords import PasswordHasher
+from idp.portal.models import PortalRole
+from idp.portal.models import Role
 from metadata.catalogue import ServiceCatalogue
 from metadata.catalogue import ServiceView
 from policies.loa import Loa
@@ -76,14 +78,18 @@ class DemoUser:
 
 _USERS: Final = (
     DemoUser("anna@goudenkorst.example", DEMO_PASSWORD, "eH3",
-             "one mandate: Bakkerij De Gouden Korst B.V. (whole company, eH3)"),
+             "one mandate: Bakkerij De Gouden Korst B.V. (whole company, eH3); "
+             "administrator of the bakery in the portal (/portal)"),
     DemoUser("bram@goudenkorst.example", DEMO_PASSWORD, "eH2+",
              "branch mandate: Bakkerij De Gouden Korst B.V., branch Centrum (eH2+)"),
     DemoUser("carla@klusbedrijfjansen.example", DEMO_PASSWORD, "eH4",
              "two mandates: Klusbedrijf Jansen (eenmanszaak, eH4) and the bakery (eH3)"),
     DemoUser("tom@telgen.example", DEMO_PASSWORD, "eH3",
              "intermediary: Administratiekantoor Telgen, and for its client "
-             "Hoveniersbedrijf Groen B.V. by chain mandate (eH3)"),
+             "Hoveniersbedrijf Groen B.V. by chain mandate (eH3); administrator of Telgen "
+             "in the portal"),
+    DemoUser("olga@telgen.example", DEMO_PASSWORD, "eH3",
+             "the means issuer's operator in the portal: validates identity documents"),
     DemoUser("eva@goudenkorst.example", DEMO_PASSWORD, "eH3", "expired means: login refused"),
     DemoUser("rob@goudenkorst.example", DEMO_PASSWORD, "eH2+", "revoked means: login refused"),
 )
@@ -247,6 +253,17 @@ def seed(
     rob = _person(session, at, "Rob", "Mulder", "rob@goudenkorst.example")
     _means(session, at, rob, bakery, Loa.EH2PLUS, "+31612345606", password_hash,
            status=MeansStatus.REVOKED)
+    olga = _person(session, at, "Olga", "Overbeek", "olga@telgen.example")
+    _means(session, at, olga, firm, Loa.EH3, "+31612345607", password_hash)
+    session.flush()
+    # Portal roles (idp/portal): administrators of their organisation, and one operator.
+    session.add_all([
+        PortalRole(person_id=anna.id, organisation_id=bakery.id, role=Role.ADMINISTRATOR,
+                   created_at=at),
+        PortalRole(person_id=tom.id, organisation_id=firm.id, role=Role.ADMINISTRATOR,
+                   created_at=at),
+        PortalRole(person_id=olga.id, organisation_id=None, role=Role.OPERATOR, created_at=at),
+    ])
     session.flush()
     return True
 

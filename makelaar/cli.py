@@ -15,6 +15,7 @@ from collections.abc import Sequence
 COMMAND_MODULES: tuple[str, ...] = (
     "makelaar.commands.keys",
     "makelaar.commands.metadata",
+    "makelaar.commands.metadata_refresh",
     "makelaar.commands.catalogue",
     "makelaar.commands.dv",
     "makelaar.commands.ad",

@@ -33,6 +33,9 @@ from makelaar.serve import ROLES
 
 #: The servers of the demo, in the order they start (the DV last: users start there).
 SERVERS: tuple[str, ...] = ("broker", "idp", "dv")
+#: What ``makelaar demo`` starts: the eIDAS node simulator too, when the network has it
+#: (docs/eidas.md); a fourth server on port 8804.
+DEMO_SERVERS: tuple[str, ...] = ("broker", "idp", "eidas-node", "dv")
 #: Start and readiness limits; generous, since a 2-core machine may be busy with tests.
 READY_TIMEOUT = 90.0
 STOP_TIMEOUT = 10.0
@@ -83,7 +86,9 @@ def _is_built(directory: Path) -> bool:
 
 def _urls_of(directory: Path) -> dict[str, str]:
     urls: dict[str, str] = {}
-    for server in SERVERS:
+    for server in DEMO_SERVERS:
+        if server not in SERVERS and not (directory / f"{server}.yaml").is_file():
+            continue
         data = yaml.safe_load((directory / f"{server}.yaml").read_text())
         urls[server] = str(data["base_url"])
     return urls
@@ -138,12 +143,12 @@ class DemoServers:
         *,
         host: str = "127.0.0.1",
         log_dir: Path | None = None,
-        servers: Sequence[str] = SERVERS,
+        servers: Sequence[str] = DEMO_SERVERS,
     ) -> None:
         self.network = network
         self.host = host
         self.log_dir = log_dir
-        self.servers = tuple(servers)
+        self.servers = tuple(s for s in servers if s in network.urls)
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self._logs: list[IO[bytes]] = []
 

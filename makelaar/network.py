@@ -28,6 +28,7 @@ from keys.devpki import write_ring
 from keys.ring import KeyRing
 from keys.ring import write_certificate
 from keys.ring import write_private_key
+from makelaar import eidas_network as eidas_net
 from metadata import build as md_build
 from metadata import catalogue as cat
 from metadata.build import generate
@@ -60,7 +61,7 @@ MR_ENTITY = f"urn:etoegang:MR:{MU_OIN}:entities:9002"
 MR2_ENTITY = f"urn:etoegang:MR:{MU_OIN}:entities:9003"
 DV_ENTITY = f"urn:etoegang:DV:{DV_OIN}:entities:9001"
 
-DEFAULT_PORTS = {"broker": 8801, "idp": 8802, "dv": 8803}
+DEFAULT_PORTS = {"broker": 8801, "idp": 8802, "dv": 8803, "eidas-node": 8804}
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +195,8 @@ def build_network(
             role: new_ring(ca, role, now=clock.now() - timedelta(days=1))
             for role in ("hm", "ad", "mr", "mr2", "dv")
         }
+    # The eIDAS bridge and node simulator keys (docs/eidas.md), when not given.
+    rings = eidas_net.with_eidas_rings(rings, ca, clock.now() - timedelta(days=1))
     for role, ring in rings.items():
         write_ring(keys_dir, role, ring)
 
@@ -247,7 +250,8 @@ def build_network(
                     is_default=(s.index == 1),
                 )
                 for s in DEMO_SERVICES
-            ),
+            )
+            + (eidas_net.dv_service(),),
             **common,
         ),
     }
@@ -291,6 +295,7 @@ def build_network(
                 )
             )
         )
+    entries += eidas_net.catalogue_entries(rings, urls["dv"])
     catalogue = catalogue_of(
         entries, version="urn:etoegang:1.13:service-catalogue:T:1", clock=clock, ids=ids
     )
@@ -300,7 +305,27 @@ def build_network(
     )
 
     _write_settings(network, state_url=state_url, db_url=db_url)
+    broker_extra = eidas_net.write_eidas(directory, urls=urls, rings=rings, clock=clock, ids=ids,
+                                         ca_file=network.ca_file, keys_dir=keys_dir)
+    broker_yaml = network.settings_file("broker")
+    broker_yaml.write_text(broker_yaml.read_text() + yaml.safe_dump(broker_extra))
     return network
+
+
+def _oidc_clients(network: Network) -> Path:
+    """The demo DV registered as an OpenID Connect client, one client per service."""
+    from broker.oidc.clients import demo_registrations
+    from broker.oidc.clients import write_clients_file
+
+    return write_clients_file(
+        network.directory / "oidc-clients.yaml",
+        demo_registrations(
+            dv_url=network.urls["dv"],
+            dv_entity_id=DV_ENTITY,
+            service_ids=[s.service_id for s in network.services],
+            signing_keys=network.rings["dv"].published_signing(),
+        ),
+    )
 
 
 def _write_settings(network: Network, *, state_url: str, db_url: str | None) -> None:
@@ -330,6 +355,7 @@ def _write_settings(network: Network, *, state_url: str, db_url: str | None) -> 
             "catalogue_signer_metadata": peers["hm"],
             "state_url": state_url,
             "secret_key_file": str(d / "broker.secret"),
+            "oidc_clients": str(_oidc_clients(network)),
         },
         "idp": {
             "base_url": network.urls["idp"],
@@ -351,6 +377,7 @@ def _write_settings(network: Network, *, state_url: str, db_url: str | None) -> 
             "published_metadata_dir": str(d / "metadata"),
         },
         "dv": {
+            "oidc_issuer": network.urls["broker"] + "/oidc",
             "entity_id": DV_ENTITY,
             "base_url": network.urls["dv"],
             "keys_dir": str(network.keys_dir),

@@ -49,6 +49,10 @@ ROLES: dict[str, RoleEntry] = {
         ("sp_adapters.demo.app", "sp_adapters.demo"),
         "/saml/metadata",
     ),
+    # The eIDAS node simulator (docs/eidas.md).
+    "eidas-node": RoleEntry(
+        "eidas_node.settings", ("eidas_node.app",), "/eidas-node/proxy/metadata"
+    ),
 }
 
 

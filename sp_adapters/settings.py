@@ -50,6 +50,7 @@ _OPTIONAL: Final = (
     "state_url",
     "organisation_nl",
     "organisation_en",
+    "oidc_issuer",
 )
 _SERVICE_KEYS: Final = ("index", "service_id", "service_uuid", "name_nl", "name_en", "loa")
 
@@ -118,6 +119,8 @@ class DvSettings:
     state_url: str = "memory://"
     organisation_nl: str = "Gemeente Voorbeeldstad"
     organisation_en: str = "Municipality of Exampletown"
+    #: The broker's OIDC issuer; with it the demo DV also offers an OpenID Connect login.
+    oidc_issuer: str | None = None
 
     @property
     def oin(self) -> str:
@@ -288,6 +291,9 @@ def load_settings(path: Path | str) -> DvSettings:
                               "organisation_nl", problems),
         organisation_en=_text(raw.get("organisation_en", "Municipality of Exampletown"),
                               "organisation_en", problems),
+        oidc_issuer=(
+            _text(raw["oidc_issuer"], "oidc_issuer", problems) if raw.get("oidc_issuer") else None
+        ),
     )
     if problems:
         raise SettingsError(path, problems)

@@ -16,6 +16,7 @@ This is the only module allowed to call lxml's parse functions (ruff TID251 enfo
 
 from __future__ import annotations
 
+import functools
 import re
 import zlib
 from dataclasses import dataclass
@@ -86,14 +87,17 @@ def _check_encoding(data: bytes) -> None:
         )
 
 
+@functools.lru_cache(maxsize=8)
+def _too_deep_expression(max_depth: int) -> str:
+    # True when a child node other than text (an element, comment or processing instruction,
+    # as iterating an lxml element yields them) sits below depth ``max_depth``. libxml2 walks
+    # the tree in C; a Python walk over every node was the parser's largest cost.
+    return "boolean(" + "*/" * (max_depth - 1) + "node()[not(self::text())])"
+
+
 def _check_depth(root: etree._Element, max_depth: int) -> None:
-    stack: list[tuple[etree._Element, int]] = [(root, 1)]
-    while stack:
-        element, depth = stack.pop()
-        if depth > max_depth:
-            raise XmlTooDeep("XML nested too deeply", debug=f"depth > {max_depth}")
-        for child in element:
-            stack.append((child, depth + 1))
+    if max_depth < 1 or root.xpath(_too_deep_expression(max_depth)):
+        raise XmlTooDeep("XML nested too deeply", debug=f"depth > {max_depth}")
 
 
 def parse_xml(data: bytes | str, limits: XmlLimits = MESSAGE_LIMITS) -> etree._Element:

@@ -24,6 +24,7 @@ from etoegang.clock import Clock
 from etoegang.clock import parse_instant
 from etoegang.clock import saml_instant
 from etoegang.state.store import StateStore
+from web import metrics
 
 CODE_DIGITS: Final = 6
 CODE_LIFETIME: Final = timedelta(minutes=5)
@@ -98,6 +99,7 @@ class CodeStore:
                 return CodeCheck(CodeOutcome.EXPIRED)
             return CodeCheck(CodeOutcome.ACCEPTED)
         left = MAX_TRIES - tries
+        metrics.observe_code_check(locked=left == 0)
         return CodeCheck(CodeOutcome.LOCKED if left == 0 else CodeOutcome.WRONG, left)
 
     def discard(self, tx_id: str) -> None:

@@ -33,6 +33,7 @@ from idp.ad.session import SSO_COOKIE
 from idp.ad.session import TRANSACTION_TTL
 from idp.ad.session import TX_COOKIE
 from idp.ad.session import Stage
+from idp.ars import answer_artifact_resolve
 from web import csrf
 
 VERSION = "1.13"
@@ -58,21 +59,32 @@ def _read() -> AdRequest | Response:
         if resolved.own_signature is None:
             return _unsafe("the AuthnRequest is not signed")
         parsed = parse_authn_request(resolved.element)
-        context.replay.first_use(
-            resolved.issuer, parsed.id, valid_until=parsed.issue_instant + MAX_AGE
-        )
         sp = context.registry.get(resolved.issuer).sp
         if sp is None:
             return _unsafe("the issuer has no SP role", resolved.issuer)
-        return read_request(
-            parsed,
-            signer=resolved.issuer,
-            sso_urls=own_urls("sso"),
-            hm_sp=sp,
-            catalogue=context.catalogue,
-            now=context.clock.now(),
-            relay_state=relay_state,
-        )
+
+        def first_use() -> None:
+            context.replay.first_use(
+                resolved.issuer, parsed.id, valid_until=parsed.issue_instant + MAX_AGE
+            )
+
+        # The ID is recorded only once the request is known to be for us and fresh (issue 5:
+        # a refused message uses up nothing); a request refused by status is answered once.
+        try:
+            outcome = read_request(
+                parsed,
+                signer=resolved.issuer,
+                sso_urls=own_urls("sso"),
+                hm_sp=sp,
+                catalogue=context.catalogue,
+                now=context.clock.now(),
+                relay_state=relay_state,
+            )
+        except RefusedRequest:
+            first_use()
+            raise
+        first_use()
+        return outcome
     except TransportError as exc:
         pages.log.warning("ad artifact resolution failed: %s", exc.debug)
         return pages.error(502, "ad.error.request")
@@ -142,8 +154,7 @@ def sso_guarded() -> Response:
 
 
 def ars() -> Response:
-    answer = pages.ctx().ad.service.handle(request.get_data(), request.content_type or "")
-    return Response(answer.body, status=answer.status, content_type=answer.content_type)
+    return answer_artifact_resolve(pages.ctx().ad)
 
 
 for _path, _name in (("/sso", "sso"), (f"/sso/{VERSION}", "sso_versioned")):

@@ -95,8 +95,10 @@ def _extension_values(request: AuthnRequest) -> dict[str, str]:
         if name and len(values) == 1 and name not in found:
             try:
                 found[name] = text_of(values[0])
-            except XmlValueError:
-                continue
+            except XmlValueError as exc:
+                # Markup in a value (a comment survives every exclusive-C14N signature) is
+                # tampering, not a value to skip: skipping it let the other attribute decide.
+                raise UnsafeRequest("a service attribute holds markup", debug=name[:80]) from exc
     return found
 
 

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from etoegang.bindings.redirect import decode_redirect
 from etoegang.bindings.redirect import encode_redirect
+from etoegang.clock import saml_instant
 from etoegang.errors import CatalogueError
 from etoegang.errors import ProtocolError
 from etoegang.exchange.inbound import issuer_of
@@ -24,6 +25,7 @@ from idp.ad.blueprint import blueprint
 from idp.ad.protocol import VERSION
 from idp.ad.protocol import own_urls
 from idp.ad.request import MAX_AGE
+from idp.ad.request import SKEW
 from idp.ad.session import SSO_COOKIE
 from idp.ad.session import AdSession
 from metadata.catalogue import ServiceView
@@ -61,6 +63,8 @@ def slo() -> Response:
     states = pages.states()
     if request.method != "GET" or b"SAMLRequest" not in request.query_string:
         if request.method != "GET":
+            # Only HTTP-Redirect is published for SLO: a POSTed message is refused, and seen.
+            pages.log.warning("ad logout refused: %s binding", request.method)
             return pages.error(400, "ad.error.request")
         return _logged_out(states.end_session(pages.current_sso_id()))
     raw = request.query_string
@@ -73,6 +77,12 @@ def slo() -> Response:
         logout = parse_logout_request(message.element)
         if logout.issuer != issuer or logout.destination not in own_urls("slo"):
             raise ProtocolError("LogoutRequest not from its signer or not for us")
+        # A signed LogoutRequest URL outlives the replay guard's memory (browser history,
+        # logs): outside its window it must not end a later session (issue 5).
+        now = context.clock.now()
+        if logout.issue_instant < now - MAX_AGE or logout.issue_instant > now + SKEW:
+            raise ProtocolError("LogoutRequest expired or from the future",
+                                debug=saml_instant(logout.issue_instant))
         context.replay.first_use(issuer, logout.id, valid_until=logout.issue_instant + MAX_AGE)
     except ProtocolError as exc:
         pages.log.warning("ad logout refused: %s %s", exc.code, exc.debug[:160])

@@ -410,3 +410,6 @@ __all__ = [
     "Organisation",
     "Person",
 ]
+
+# The portal's tables belong to the same schema and the same migrations.
+import idp.portal.models  # noqa: E402,F401

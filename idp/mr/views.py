@@ -33,6 +33,7 @@ from etoegang.messages.status import Status
 from etoegang.messages.status import StatusCode
 from etoegang.messages.status import SubStatusCode
 from idp.app import context_of
+from idp.ars import answer_artifact_resolve
 from idp.context import EntityKit
 from idp.context import IdpContext
 from idp.db.repositories import append_audit_event
@@ -444,8 +445,7 @@ def cancel() -> Response:
 @blueprint.route("/ars", methods=["POST"])
 @blueprint.route("/ars/1.13", methods=["POST"])
 def ars() -> Response:
-    answer = _context().mr.service.handle(request.get_data(), request.content_type or "")
-    return Response(answer.body, status=answer.status, content_type=answer.content_type)
+    return answer_artifact_resolve(_context().mr)
 
 
 for _view in (sso, ars):

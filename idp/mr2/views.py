@@ -20,6 +20,7 @@ from flask import request
 import web.csrf
 from etoegang.errors import ProtocolError
 from idp.app import context_of
+from idp.ars import answer_artifact_resolve
 from idp.mr.answer import deny_statement
 from idp.mr.answer import mr2_permit_statement
 from idp.mr.errors import QueryUntrusted
@@ -112,10 +113,7 @@ def sso() -> Response:
 @blueprint.route("/ars", methods=["POST"])
 @blueprint.route("/ars/1.13", methods=["POST"])
 def ars() -> Response:
-    answer = context_of(current_app).mr2.service.handle(
-        request.get_data(), request.content_type or ""
-    )
-    return Response(answer.body, status=answer.status, content_type=answer.content_type)
+    return answer_artifact_resolve(context_of(current_app).mr2)
 
 
 for _view in (sso, ars):

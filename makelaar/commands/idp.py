@@ -81,3 +81,33 @@ def register(subparsers: Any) -> None:
     seed.add_argument("--settings", type=Path, required=True, help="the means issuer's idp.yaml")
     seed.set_defaults(func=_seed)
 
+    reminders = inner.add_parser(
+        "renewal-reminders",
+        help="e-mail the renewal reminder 60 days before a means or mandate ends (idempotent)",
+    )
+    reminders.add_argument("--settings", type=Path, required=True, help="the idp.yaml")
+    reminders.set_defaults(func=_reminders)
+
+
+def _reminders(args: argparse.Namespace) -> int:
+    """Run once a day (the Kubernetes CronJob does): each item is reminded once per end date."""
+    from etoegang.clock import RandomIdSource
+    from idp.mail.outbox import OutboxMailer
+    from idp.mail.views import outbox_path
+    from idp.portal.renewal import send_reminders
+
+    settings = load_settings(args.settings)
+    clock = SystemClock()
+    engine = make_engine(settings.db_url)
+    try:
+        run = send_reminders(
+            make_session_factory(engine),
+            OutboxMailer(outbox_path(settings), clock),
+            clock,
+            settings.base_url,
+            RandomIdSource().new_id,
+        )
+    finally:
+        engine.dispose()
+    print(f"renewal reminders: {run.sent} sent, {run.already} sent before, {run.failed} failed")
+    return 1 if run.failed else 0

@@ -22,13 +22,17 @@ import web
 from etoegang.clock import Clock
 from etoegang.exchange.transport import Transport
 from etoegang.state.store import StateStore
+from keys.ring import load_ring
 from sp_adapters.demo.texts import TEXTS
 from sp_adapters.eherkenning import EHerkenningLogin
 from sp_adapters.eherkenning import EHerkenningSP
 from sp_adapters.eherkenning import FailureKind
 from sp_adapters.eherkenning import LoginFailure
+from sp_adapters.oidc_client import EHerkenningOidc
+from sp_adapters.oidc_client import OidcLogin
 from sp_adapters.settings import DvSettings
 from web import i18n
+from web import ops
 from web.app import render_error
 
 SESSION_COOKIE: Final = "dv_session"
@@ -45,14 +49,29 @@ def create_app(
     clock: Clock | None = None,
     transport: Transport | None = None,
     state: StateStore | None = None,
+    oidc_issuer: str | None = None,
 ) -> Flask:
-    """The demo DV application; keys and metadata are loaded (and checked) here."""
+    """The demo DV application; keys and metadata are loaded (and checked) here.
+
+    :param oidc_issuer: the broker's OIDC issuer; with it every service also offers
+        "Inloggen met eHerkenning (OpenID Connect)" (docs/oidc.md).
+    """
     i18n.register(TEXTS)
     sp = EHerkenningSP.from_settings(settings, clock=clock, transport=transport, state=state)
     app = Flask(__name__)
     web.install(app, secret=settings.secret(), role_name="Gemeente Voorbeeldstad")
     sp.init_app(app)
     store = sp.state
+    oidc = None
+    oidc_issuer = oidc_issuer if oidc_issuer is not None else settings.oidc_issuer
+    if oidc_issuer is not None:
+        oidc = EHerkenningOidc(
+            issuer=oidc_issuer, base_url=settings.base_url,
+            client_ids={s.index: s.service_id for s in settings.services},
+            keys=load_ring(settings.keys_dir, settings.key_role), state=store,
+            secret=settings.secret(),
+        )
+        oidc.init_app(app)
 
     def current() -> tuple[str, EHerkenningLogin] | None:
         session = request.cookies.get(SESSION_COOKIE, "")
@@ -69,7 +88,8 @@ def create_app(
 
     @app.get("/")
     def home() -> str:
-        return render_template("demo/home.html", services=settings.services)
+        return render_template("demo/home.html", services=settings.services,
+                               oidc=oidc is not None)
 
     @app.route("/saml/login", methods=["GET", "POST"])
     def login() -> Response:
@@ -80,12 +100,15 @@ def create_app(
 
     @sp.on_login
     def logged_in(result: EHerkenningLogin) -> Response:
+        return start_session(result)[1]
+
+    def start_session(result: EHerkenningLogin) -> tuple[str, Response]:
         session = secrets.token_urlsafe(32)
         store.put(f"dv:session:{session}", json.dumps(result.as_dict()).encode(), SESSION_TTL)
         response = _see_other(result.relay_state or "/result")
         response.set_cookie(SESSION_COOKIE, session, httponly=True, samesite="Lax",
                             secure=settings.base_url.startswith("https://"), path="/")
-        return response
+        return session, response
 
     @sp.on_failure
     def failed(failure: LoginFailure) -> Response:
@@ -94,6 +117,32 @@ def create_app(
         if failure.kind is FailureKind.REFUSED:
             return message("dv.failed", "dv.refused", status=403, alert=True)
         return message("dv.failed", "dv.failed_text", status=400, alert=True)
+
+    if oidc is not None:
+        oidc_client = oidc
+
+        @app.post("/oidc/login")
+        def oidc_login() -> Response:
+            raw = request.form.get("service", "")
+            if not raw.isdigit() or int(raw) not in oidc_client.client_ids:
+                return render_error(400, i18n.translate("dv.failed"))
+            return oidc_client.login(int(raw), relay_state="/result")
+
+        @oidc_client.on_login
+        def oidc_logged_in(login: OidcLogin) -> Response:
+            session, response = start_session(login.result)
+            store.put(f"dv:oidc-id-token:{session}", login.id_token.encode(), SESSION_TTL)
+            if login.sid:
+                store.put(f"dv:oidc-sid:{login.sid}", session.encode(), SESSION_TTL)
+            return response
+
+        oidc_client.on_failure(failed)
+
+        @oidc_client.on_logout
+        def oidc_logged_out(sid: str) -> None:
+            session = store.take(f"dv:oidc-sid:{sid}")
+            if session is not None:
+                store.delete(f"dv:session:{session.decode()}")
 
     @app.get("/result")
     def result() -> Response | str:
@@ -114,6 +163,12 @@ def create_app(
         session, login_result = found
         # The local session ends now, whatever the HM answers (spec §9: destroy, then redirect).
         store.delete(f"dv:session:{session}")
+        id_token = store.take(f"dv:oidc-id-token:{session}")
+        if oidc is not None and id_token is not None:
+            # Logged in by OIDC: RP-initiated logout at the broker (docs/oidc.md).
+            response = _see_other(oidc.logout_url(id_token.decode(), settings.base_url + "/"))
+            response.delete_cookie(SESSION_COOKIE, path="/")
+            return response
         response = sp.logout(login_result)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
@@ -129,4 +184,8 @@ def create_app(
         return message("dv.privacy", "dv.privacy_text")
 
     app.extensions["dv_settings"] = settings
+    # Health, readiness, metrics and the 503 page (web.ops, docs/operations.md).
+    ops.install_ops(app, role="dv", readiness=(
+        ops.state_store_check(store), ops.keys_check(ops.ring_loader(settings.keys_dir,
+                                                                     settings.key_role))))
     return app

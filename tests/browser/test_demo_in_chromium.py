@@ -102,7 +102,7 @@ def test_a_user_logs_in_at_the_demo_dv_with_chromium(
 
     page.goto(urls["dv"] + "/")
     steps.shot("dv-home")
-    page.locator("form:has(input[name=service][value='1']) button").click()
+    page.get_by_role("button", name="Inloggen met eHerkenning voor Subsidie aanvragen").click()
 
     # Each page is known by where its form posts (the AD and MR show theirs at their SSO URL).
     page.wait_for_selector("form[action$='/broker/discovery']")

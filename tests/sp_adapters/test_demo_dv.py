@@ -66,7 +66,8 @@ def test_home_is_dutch_by_default_with_a_button_per_service(demo: tuple) -> None
     assert page.count(">Inloggen met eHerkenning<") == 3
     for service in settings.services:
         assert service.name_nl in page
-    assert page.count('name="csrf_token"') == 3
+    # one SAML and one OpenID Connect form per service, each with its CSRF token
+    assert page.count('name="csrf_token"') == 6
     assert "<script" not in page  # the buttons work without JavaScript
 
 

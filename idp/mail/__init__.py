@@ -1,0 +1,1 @@
+"""E-mail from the means issuer: the port, the development outbox and the SMTP adapter."""
