@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from etoegang.bindings import soap
 from etoegang.bindings.artifact import ArtifactResolver
@@ -21,6 +22,10 @@ from etoegang.exchange.peers import PeerDirectory
 from etoegang.messages.artifact import parse_artifact_resolve
 
 log = logging.getLogger(__name__)
+
+#: An ArtifactResolve is sent the moment the artifact arrives; minutes old means played back.
+MAX_REQUEST_AGE = timedelta(minutes=5)
+CLOCK_SKEW = timedelta(seconds=60)
 
 #: Prefixes used in attribute values of carried messages (xsi:type, XACML DataType).
 _QNAME_PREFIXES = ("xs", "xacml-saml")
@@ -55,6 +60,14 @@ class ArtifactService:
             destination = request.destination
             if destination is not None and destination != self.me.artifact_resolution_url:
                 raise ProtocolError("ArtifactResolve Destination is not this endpoint")
+            # A stale or future-dated request is refused (a recorded one cannot be played back
+            # later; the artifact itself is one-time and short-lived anyway).
+            now = self.resolver.clock.now()
+            if not now - MAX_REQUEST_AGE <= request.issue_instant <= now + CLOCK_SKEW:
+                raise ProtocolError(
+                    "ArtifactResolve is too old or from the future",
+                    debug=f"IssueInstant {request.issue_instant.isoformat()}",
+                )
         except ProtocolError as exc:
             log.warning("artifact resolve refused: %s (%s)", exc.code, exc.debug)
             code = soap.FaultCode.SENDER

@@ -59,9 +59,15 @@ def _read() -> AdRequest | Response:
         if resolved.own_signature is None:
             return _unsafe("the AuthnRequest is not signed")
         parsed = parse_authn_request(resolved.element)
-        sp = context.registry.get(resolved.issuer).sp
+        peer = context.registry.get(resolved.issuer)
+        sp = peer.sp
         if sp is None:
             return _unsafe("the issuer has no SP role", resolved.issuer)
+        # Only a herkenningsmakelaar asks an AD (spec §4.1, §4.6): an HM publishes both an IdP
+        # role (toward DVs) and an SP role (toward ADs); a DV publishes only the SP role.
+        is_hm_urn = resolved.issuer.startswith("urn:etoegang:HM:")
+        if peer.idp is None or (resolved.issuer.startswith("urn:etoegang:") and not is_hm_urn):
+            return _unsafe("only a herkenningsmakelaar may send an AuthnRequest", resolved.issuer)
 
         def first_use() -> None:
             context.replay.first_use(

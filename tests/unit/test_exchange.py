@@ -117,3 +117,24 @@ def test_replay_guard_accepts_an_id_once() -> None:
     guard.first_use("urn:b", "_1")
     with pytest.raises(ReplayError):
         guard.first_use("urn:a", "_1")
+
+
+def test_stale_artifact_resolve_is_refused_and_consumes_nothing(
+    network: Path, rings: dict[str, KeyRing]
+) -> None:
+    from datetime import UTC
+    from datetime import datetime
+    from datetime import timedelta
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    server_clock = FixedClock(now)
+    issuer, client, transport = _peers(network, server_clock, rings)
+    message = _message(AD_ENTITY, server_clock)
+    sign(message, rings["ad"].signing)
+    artifact = issuer.issue(message, recipient=HM_ENTITY).encode()
+    # the HM's clock is ten minutes behind: its ArtifactResolve looks recorded long ago
+    late = ArtifactClient(client.me, client.directory, transport,
+                          FixedClock(now - timedelta(minutes=10)), RandomIdSource())
+    with pytest.raises(Exception, match="artifact resolution failed"):
+        late.resolve(artifact)
+    assert client.resolve(artifact).issuer == AD_ENTITY
