@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "makelaar.commands.dv",
     "makelaar.commands.ad",
     "makelaar.commands.idp",
+    "makelaar.commands.db",
     "makelaar.commands.demo",
 )
 
