@@ -7,15 +7,14 @@ link appears in clear; :func:`read_outbox` feeds the demo page ``/dev/mail``
 
 from __future__ import annotations
 
-import json
-import os
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from etoegang.clock import Clock
 from etoegang.clock import saml_instant
 from idp.mail.gateway import MailMessage
+from idp.outbox_file import JsonLinesOutbox
+from idp.outbox_file import read_json_lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,48 +32,30 @@ class OutboxMailer:
     def __init__(self, path: Path, clock: Clock) -> None:
         self.path = path
         self._clock = clock
-        self._lock = threading.Lock()
+        self._outbox = JsonLinesOutbox(path)
 
     def send(self, message: MailMessage) -> None:
-        line = json.dumps(
+        self._outbox.append(
             {
                 "at": saml_instant(self._clock.now()),
                 "to": message.to,
                 "subject": message.subject,
                 "body": message.body,
                 "reference": message.reference,
-            },
-            ensure_ascii=False,
+            }
         )
-        with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-            try:
-                os.write(fd, (line + "\n").encode("utf-8"))
-            finally:
-                os.close(fd)
 
 
 def read_outbox(path: Path, *, last: int | None = 50) -> tuple[OutboxMail, ...]:
     """The newest ``last`` messages (all when None), newest first; broken lines are skipped."""
-    if not path.exists():
-        return ()
-    lines = path.read_text(encoding="utf-8").splitlines()
-    if last is not None:
-        lines = lines[-last:]
-    entries: list[OutboxMail] = []
-    for raw in lines:
-        try:
-            item = json.loads(raw)
-            entries.append(
-                OutboxMail(
-                    str(item["at"]),
-                    str(item["to"]),
-                    str(item["subject"]),
-                    str(item["body"]),
-                    str(item["reference"]),
-                )
-            )
-        except (ValueError, KeyError, TypeError):
-            continue
-    return tuple(reversed(entries))
+    return read_json_lines(
+        path,
+        lambda item: OutboxMail(
+            str(item["at"]),
+            str(item["to"]),
+            str(item["subject"]),
+            str(item["body"]),
+            str(item["reference"]),
+        ),
+        last=last,
+    )
