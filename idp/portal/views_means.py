@@ -4,6 +4,9 @@ holder's e-mail address or mobile number that takes effect only once verified.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import request
 from werkzeug.wrappers import Response
 
@@ -119,43 +122,36 @@ def means_renew(means_id: int) -> Response:
     return done("portal.means_detail", "renewed", means_id=means_id)
 
 
-@blueprint.route("/means/<int:means_id>/email", methods=["GET", "POST"])
-@administrator
-def means_email(means_id: int) -> Response:
+def _contact_change(
+    means_id: int, kind: str, max_length: int, start: Callable[..., Any]
+) -> Response:
+    """Change a user's e-mail address or mobile number: the new one is verified first (a link
+    or an SMS code), so the change takes effect only once the user proves it is theirs."""
     session = session_required()
     template = "portal/means_contact.html"
     with ctx().db() as db:
         means = means_admin.means_of(db, session.organisation_id, means_id)
         means.person  # noqa: B018
     if request.method == "GET":
-        return page(template, means=means, kind="email", form={})
+        return page(template, means=means, kind=kind, form={})
     try:
         with ctx().db() as db, db.begin():
-            mail = means_admin.start_email_change(db, session.organisation_id, means_id,
-                                                  request.form.get("email", "")[:254],
-                                                  session.actor, now(), ctx().base_url)
+            mail = start(db, session.organisation_id, means_id,
+                         request.form.get(kind, "")[:max_length],
+                         session.actor, now(), ctx().base_url)
     except Invalid as exc:
-        return form_page(template, exc, means=means, kind="email")
+        return form_page(template, exc, means=means, kind=kind)
     send_mail(mail)
-    return done("portal.means_detail", "email_link_sent", means_id=means_id)
+    return done("portal.means_detail", f"{kind}_link_sent", means_id=means_id)
+
+
+@blueprint.route("/means/<int:means_id>/email", methods=["GET", "POST"])
+@administrator
+def means_email(means_id: int) -> Response:
+    return _contact_change(means_id, "email", 254, means_admin.start_email_change)
 
 
 @blueprint.route("/means/<int:means_id>/mobile", methods=["GET", "POST"])
 @administrator
 def means_mobile(means_id: int) -> Response:
-    session = session_required()
-    template = "portal/means_contact.html"
-    with ctx().db() as db:
-        means = means_admin.means_of(db, session.organisation_id, means_id)
-        means.person  # noqa: B018
-    if request.method == "GET":
-        return page(template, means=means, kind="mobile", form={})
-    try:
-        with ctx().db() as db, db.begin():
-            mail = means_admin.start_mobile_change(db, session.organisation_id, means_id,
-                                                   request.form.get("mobile", "")[:40],
-                                                   session.actor, now(), ctx().base_url)
-    except Invalid as exc:
-        return form_page(template, exc, means=means, kind="mobile")
-    send_mail(mail)
-    return done("portal.means_detail", "mobile_link_sent", means_id=means_id)
+    return _contact_change(means_id, "mobile", 40, means_admin.start_mobile_change)
