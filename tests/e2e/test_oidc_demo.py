@@ -47,6 +47,7 @@ from makelaar.network import DEMO_SERVICES
 from makelaar.walkthrough import LoginPlan
 from makelaar.walkthrough import Walkthrough
 from policies.loa import Loa
+from tests.e2e.catcher import Catcher
 from tests.e2e.people import add_twins
 from tests.e2e.people import twin_email
 from tests.e2e.servers import RunningNetwork
@@ -61,31 +62,6 @@ SERVICE = DEMO_SERVICES[0]
 assert SERVICE.loa is Loa.EH2PLUS
 SAML_NS = "urn:oasis:names:tc:SAML:2.0:assertion"
 TIMEOUT = 30.0
-
-
-class Catcher(requests.adapters.BaseAdapter):
-    """The relying party's redirect URI: answers 200 in this process and remembers the call."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.caught: list[requests.PreparedRequest] = []
-
-    def send(
-        self, request: requests.PreparedRequest, stream: bool = False,
-        timeout: float | tuple[float, float] | tuple[float, None] | None = None,
-        verify: bool | str = True, cert: Any = None, proxies: Any = None,
-    ) -> requests.Response:
-        self.caught.append(request)
-        response = requests.Response()
-        response.status_code = 200
-        response.url = str(request.url)
-        response.headers["Content-Type"] = "text/html"
-        response._content = b"<html><body><p>relying party callback</p></body></html>"
-        response.request = request
-        return response
-
-    def close(self) -> None:
-        pass
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,6 +51,7 @@ from makelaar.walkthrough import Outcome
 from makelaar.walkthrough import Walkthrough
 from policies.loa import Loa
 from tests.conftest import CERTS_FROM
+from tests.e2e.catcher import Catcher
 from tests.e2e.people import add_twins
 from tests.e2e.people import twin_email
 from tests.e2e.servers import RunningNetwork
@@ -70,31 +71,6 @@ KVK_QUALIFIER = "urn:etoegang:1.9:EntityConcernedID:KvKnr"
 XENC11_RSA_OAEP = "http://www.w3.org/2009/xmlenc11#rsa-oaep"
 
 pytestmark = [pytest.mark.e2e, pytest.mark.interop]
-
-
-class Catcher(requests.adapters.BaseAdapter):
-    """Answers every request to the SP's own URL in this process and remembers it."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.caught: list[requests.PreparedRequest] = []
-
-    def send(
-        self, request: requests.PreparedRequest, stream: bool = False,
-        timeout: float | tuple[float, float] | tuple[float, None] | None = None,
-        verify: bool | str = True, cert: Any = None, proxies: Any = None,
-    ) -> requests.Response:
-        self.caught.append(request)
-        response = requests.Response()
-        response.status_code = 200
-        response.url = str(request.url)
-        response.headers["Content-Type"] = "text/html"
-        response._content = b"<html><body><p>caught by the test SP</p></body></html>"
-        response.request = request
-        return response
-
-    def close(self) -> None:
-        pass
 
 
 @dataclass(frozen=True, slots=True)
