@@ -24,18 +24,17 @@ from lxml import etree
 
 from broker.errors import BrokerError
 from broker.errors import ErrorKind
+from broker.upstream import first_use
+from broker.upstream import single_assertion
+from broker.upstream import upstream_error
 from etoegang.clock import Clock
 from etoegang.clock import IdSource
 from etoegang.crypto.xmldsig import Verified
 from etoegang.crypto.xmldsig import VerifyPolicy
 from etoegang.crypto.xmldsig import verify
 from etoegang.errors import AuthnFailedStatus
-from etoegang.errors import InResponseToMismatch
 from etoegang.errors import ProtocolError
-from etoegang.errors import ReplayError
-from etoegang.errors import SignatureError
 from etoegang.errors import StatusError
-from etoegang.errors import XmlError
 from etoegang.exchange.peers import PeerDirectory
 from etoegang.exchange.replay import ReplayGuard
 from etoegang.messages.assertion import Assertion
@@ -141,19 +140,6 @@ class AdExpectations:
     dv_entity_id: str = ""
 
 
-def _upstream(exc: ProtocolError) -> BrokerError:
-    debug = f"{exc.code}: {exc.debug or exc.public}"
-    # Issue 5: a signature that fails, or an answer to another request, is not this login's
-    # answer (an attack on the browser's login): unrecoverable, the login is kept.
-    if isinstance(exc, SignatureError):
-        return BrokerError(ErrorKind.BAD_SIGNATURE, debug=debug)
-    if isinstance(exc, InResponseToMismatch):
-        return BrokerError(ErrorKind.STEP_OUT_OF_ORDER, debug=debug)
-    if isinstance(exc, XmlError) or isinstance(exc.__cause__, XmlError):  # a comment in a value
-        return BrokerError(ErrorKind.UNDECODABLE, debug=debug)
-    return BrokerError(ErrorKind.UPSTREAM_INVALID, debug=debug)
-
-
 def check_ad_answer(
     message: etree._Element,
     expect: AdExpectations,
@@ -181,12 +167,11 @@ def check_ad_answer(
     except StatusError as exc:
         raise BrokerError(ErrorKind.AUTHN_FAILED, debug=exc.public) from exc
     except ProtocolError as exc:
-        raise _upstream(exc) from exc
-    if len(response.assertion_elements) != 1 or response.encrypted_assertions:
-        raise BrokerError(ErrorKind.UPSTREAM_INVALID, debug="AD Response needs one Assertion")
+        raise upstream_error(exc) from exc
+    element = single_assertion(response, "AD")
     try:
         verified = verify(
-            response.assertion_elements[0],
+            element,
             VerifyPolicy(trusted=directory.signing_certificates(expect.ad_entity_id)),
         )
         assertion = parse_assertion(verified.element)
@@ -202,12 +187,8 @@ def check_ad_answer(
             clock,
         )
     except ProtocolError as exc:
-        raise _upstream(exc) from exc
-    not_after = assertion.conditions.not_on_or_after if assertion.conditions else None
-    try:
-        replay.first_use(expect.ad_entity_id, assertion.id, not_after)
-    except ReplayError as exc:
-        raise BrokerError(ErrorKind.REPLAY, debug=assertion.id[:64]) from exc
+        raise upstream_error(exc) from exc
+    first_use(replay, expect.ad_entity_id, assertion)
     statement = assertion.authn_statement
     loa = statement.loa if statement is not None else None
     # The broker checks the level itself and never trusts the AD's Success (spec §2, issue 4).

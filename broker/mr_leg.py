@@ -22,17 +22,16 @@ from lxml import etree
 
 from broker.errors import BrokerError
 from broker.errors import ErrorKind
+from broker.upstream import first_use
+from broker.upstream import single_assertion
+from broker.upstream import upstream_error
 from etoegang.clock import Clock
 from etoegang.crypto.xmldsig import Verified
 from etoegang.crypto.xmldsig import VerifyPolicy
 from etoegang.crypto.xmldsig import verify
 from etoegang.errors import AuthnFailedStatus
-from etoegang.errors import InResponseToMismatch
 from etoegang.errors import ProtocolError
-from etoegang.errors import ReplayError
-from etoegang.errors import SignatureError
 from etoegang.errors import StatusError
-from etoegang.errors import XmlError
 from etoegang.exchange.peers import PeerDirectory
 from etoegang.exchange.replay import ReplayGuard
 from etoegang.messages.assertion import parse_assertion
@@ -74,19 +73,6 @@ class MrResult:
     next_mr: str | None
 
 
-def _upstream(exc: ProtocolError) -> BrokerError:
-    debug = f"{exc.code}: {exc.debug or exc.public}"
-    # Issue 5: a signature that fails, or an answer to another request, is not this login's
-    # answer (an attack on the browser's login): unrecoverable, the login is kept.
-    if isinstance(exc, SignatureError):
-        return BrokerError(ErrorKind.BAD_SIGNATURE, debug=debug)
-    if isinstance(exc, InResponseToMismatch):
-        return BrokerError(ErrorKind.STEP_OUT_OF_ORDER, debug=debug)
-    if isinstance(exc, XmlError) or isinstance(exc.__cause__, XmlError):  # a comment in a value
-        return BrokerError(ErrorKind.UNDECODABLE, debug=debug)
-    return BrokerError(ErrorKind.UPSTREAM_INVALID, debug=debug)
-
-
 def _same_service(a: str, b: str) -> bool:
     try:
         first, second = parse_service_id(a), parse_service_id(b)
@@ -121,12 +107,11 @@ def check_mr_answer(
     except StatusError as exc:
         raise BrokerError(ErrorKind.NOT_AUTHORISED, debug=exc.public) from exc
     except ProtocolError as exc:
-        raise _upstream(exc) from exc
-    if len(response.assertion_elements) != 1 or response.encrypted_assertions:
-        raise BrokerError(ErrorKind.UPSTREAM_INVALID, debug="MR Response needs one Assertion")
+        raise upstream_error(exc) from exc
+    element = single_assertion(response, "MR")
     try:
         verified = verify(
-            response.assertion_elements[0],
+            element,
             VerifyPolicy(trusted=directory.signing_certificates(expect.mr_entity_id)),
         )
         assertion = parse_assertion(verified.element)
@@ -145,12 +130,8 @@ def check_mr_answer(
         )
         statement = find_decision_statement(verified.element)
     except ProtocolError as exc:
-        raise _upstream(exc) from exc
-    not_after = assertion.conditions.not_on_or_after if assertion.conditions else None
-    try:
-        replay.first_use(expect.mr_entity_id, assertion.id, not_after)
-    except ReplayError as exc:
-        raise BrokerError(ErrorKind.REPLAY, debug=assertion.id[:64]) from exc
+        raise upstream_error(exc) from exc
+    first_use(replay, expect.mr_entity_id, assertion)
     if not statement.permitted:
         raise MrRefused(statement.decision.value)
     try:
@@ -159,7 +140,7 @@ def check_mr_answer(
         service_id, service_uuid = statement.service_id, statement.service_uuid
         next_mr = statement.next_mr
     except ProtocolError as exc:
-        raise _upstream(exc) from exc
+        raise upstream_error(exc) from exc
     if used is None or not used.satisfies(expect.required):
         raise BrokerError(
             ErrorKind.LOA_NOT_MET,
