@@ -93,16 +93,19 @@ def running_network(
     ca: DevCa,
     servers: Sequence[str] = SERVERS,
     before_start: Callable[[DemoNetwork], None] | None = None,
+    state_url: str = "memory://",
 ) -> Iterator[RunningNetwork]:
     """Build, seed and start a network in ``directory``; always stop it again (skip if the
-    checkout lacks a role's entry point, with the exact piece that is missing)."""
+    checkout lacks a role's entry point, with the exact piece that is missing). ``state_url``
+    is the state store of the broker and the means issuer."""
     missing = missing_pieces(servers)
     if missing:
         pytest.skip("roles not complete: " + "; ".join(missing))
     ports = free_ports(3)
     urls = {name: f"http://127.0.0.1:{port}" for name, port in zip(SERVERS, ports, strict=True)}
     network, _ = prepare_network(
-        directory / "net", urls=urls, build_options={"rings": rings, "ca": ca}
+        directory / "net", urls=urls,
+        build_options={"rings": rings, "ca": ca, "state_url": state_url},
     )
     from makelaar.commands.idp import seed_database
 

@@ -1,8 +1,10 @@
-"""Contract tests of the state-store port, run against the in-process store and real Redis.
+"""Contract tests of the state-store port, run against the in-process store and real Redis:
+one server, a three-node Redis Cluster and a Sentinel-managed master.
 
-The Redis half talks to the server on 127.0.0.1:6379 (or MAKELAAR_TEST_REDIS_URL) under a
-unique key prefix per test, removed afterwards. Without a reachable Redis the Redis half fails
-in CI (CI=true) and is skipped locally.
+The one-server half talks to the server on 127.0.0.1:6379 (or MAKELAAR_TEST_REDIS_URL) under a
+unique key prefix per test, removed afterwards. Without a reachable Redis that half fails in CI
+(CI=true) and is skipped locally. The cluster and the Sentinel are private servers that the
+session fixtures of ``tests/redis_servers.py`` start on free loopback ports.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ from etoegang.state import StateStore
 from etoegang.state import StateStoreConfigError
 from etoegang.state import StateStoreError
 from etoegang.state import store_from_url
+from etoegang.state.redis_store import RedisClient
+from tests.redis_servers import ClusterNodes
+from tests.redis_servers import SentinelSetup
 
 REDIS_URL = os.environ.get("MAKELAAR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 RUN_PREFIX = f"makelaar-test:{uuid.uuid4().hex}:"
@@ -112,8 +117,8 @@ def _memory_backend() -> Backend:
     return Backend(store, expire)
 
 
-def _redis_backend(client: redis.Redis, prefix: str) -> Backend:
-    store = RedisStateStore(client, prefix)
+def _redis_backend(store: StateStore, client: RedisClient, prefix: str) -> Backend:
+    """``client`` reaches the same keys as ``store`` (to end a key early and to clean up)."""
 
     def expire(key: str) -> None:
         # Redis keeps its own clock; a 1 ms TTL ends the key without waiting seconds.
@@ -127,14 +132,27 @@ def _redis_backend(client: redis.Redis, prefix: str) -> Backend:
     return Backend(store, expire)
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "cluster", "sentinel"])
 def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
     if request.param == "memory":
         yield _memory_backend()
         return
-    client: redis.Redis = request.getfixturevalue("redis_client")
     prefix = f"{RUN_PREFIX}{uuid.uuid4().hex}:"
-    yield _redis_backend(client, prefix)
+    if request.param == "cluster":
+        cluster: ClusterNodes = request.getfixturevalue("redis_cluster")
+        admin = cluster.client()
+        yield _redis_backend(store_from_url(cluster.url(prefix)), admin, prefix)
+        cluster.delete_prefix(prefix)
+        admin.close()
+        return
+    if request.param == "sentinel":
+        sentinel: SentinelSetup = request.getfixturevalue("redis_sentinel")
+        master = sentinel.master()
+        yield _redis_backend(store_from_url(sentinel.url(prefix)), master, prefix)
+        _delete_prefix(master, prefix)
+        return
+    client: redis.Redis = request.getfixturevalue("redis_client")
+    yield _redis_backend(RedisStateStore(client, prefix), client, prefix)
     _delete_prefix(client, prefix)
 
 
