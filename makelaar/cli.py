@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "makelaar.commands.ad",
     "makelaar.commands.idp",
     "makelaar.commands.db",
+    "makelaar.commands.audit",
     "makelaar.commands.demo",
 )
 

@@ -18,6 +18,7 @@ from typing import Any
 from typing import Final
 
 from sqlalchemy import JSON
+from sqlalchemy import BigInteger
 from sqlalchemy import CheckConstraint
 from sqlalchemy import ForeignKey
 from sqlalchemy import ForeignKeyConstraint
@@ -30,6 +31,7 @@ from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
 from sqlalchemy.orm import validates
 
+from idp.db import audit_chain
 from idp.db import identifiers
 from idp.db.columns import ISSUABLE_LEVELS
 from idp.db.columns import MAX_MANDATE_YEARS
@@ -336,7 +338,12 @@ _PERSONAL_VALUE: Final = re.compile(r"@|\b\d{9}\b|\+?\d[\d ]{8,}\d")
 
 
 class AuditEvent(Base):
-    """Who did what to which object, when; never with personal data (DESIGN.md §5)."""
+    """Who did what to which object, when; never with personal data (DESIGN.md §5).
+
+    Append-only and hash-chained (:mod:`idp.db.audit_chain`): ``seq``, ``prev_hash`` and
+    ``hash`` are set when the row is inserted, and the ORM and the database refuse to change or
+    delete it afterwards.
+    """
 
     __tablename__ = "audit_event"
 
@@ -349,6 +356,28 @@ class AuditEvent(Base):
     #: The object acted on as ``<type>:<id>`` (``mandate:17``).
     object_ref: Mapped[str] = mapped_column(String(100))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: Position in the chain (1, 2, ...), given under the chain-head lock at INSERT.
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    def __init__(self, **kwargs: Any) -> None:
+        # Set here, not only as the column default: the hash is computed before the INSERT.
+        kwargs.setdefault("details", {})
+        super().__init__(**kwargs)
+
+    def audit_record(self) -> audit_chain.AuditRecord:
+        return audit_chain.AuditRecord(
+            at=self.at,
+            actor=self.actor,
+            organisation_id=self.organisation_id,
+            action=self.action,
+            object_ref=self.object_ref,
+            details=self.details,
+        )
+
+    def set_link(self, link: audit_chain.Link) -> None:
+        self.seq, self.prev_hash, self.hash = link.seq, link.prev_hash, link.hash
 
     @validates("actor", "object_ref")
     def _no_address(self, key: str, value: str) -> str:
@@ -366,6 +395,17 @@ class AuditEvent(Base):
             if isinstance(item, str) and _PERSONAL_VALUE.search(item):
                 raise ValueError(f"audit detail {name!r} looks like personal data")
         return value
+
+
+class AuditChainHead(Base):
+    """The last link of the audit chain; its row lock serialises appends (one row, id 1)."""
+
+    __tablename__ = "audit_chain_head"
+    __table_args__ = (CheckConstraint(f"id = {audit_chain.HEAD_ID}", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 # -- flush-time rules --------------------------------------------------------------------------
@@ -391,9 +431,11 @@ for _cls, _check in (
 ):
     event.listen(_cls, "before_insert", _check)
     event.listen(_cls, "before_update", _check)
+audit_chain.guard(AuditEvent)
 
 __all__ = [
     "ISSUABLE_LEVELS",
+    "AuditChainHead",
     "AuditEvent",
     "Base",
     "Branch",

@@ -140,7 +140,9 @@ def append_audit_event(
     organisation_id: int | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Add one audit event and flush it, so it has an id and fails now if it is refused.
+    """Add one audit event and flush it, so it has an id and its link in the hash chain
+    (:mod:`idp.db.audit_chain`) and fails now if it is refused. The chain head stays locked
+    until the caller's transaction ends: commit soon, and do no network I/O in between.
 
     ``actor`` and ``object_ref`` are references (``person:<pseudonym>``, ``mandate:17``);
     ``details`` is a flat mapping without personal data (refused with ValueError otherwise).

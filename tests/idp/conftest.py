@@ -24,6 +24,8 @@ from sqlalchemy.orm import Session
 from idp.db.models import Base
 from idp.db.session import make_engine
 from idp.db.session import upgrade_to_head
+from tests.idp.audit_guards import append_only_lifted
+from tests.idp.audit_guards import reset_chain_head
 
 _CANDIDATE_URLS = (
     [os.environ["MAKELAAR_TEST_POSTGRES_URL"]]
@@ -99,13 +101,14 @@ def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     """A migrated database, emptied after each test."""
     migrated: Engine = request.getfixturevalue(f"_{request.param}_migrated")
     yield migrated
-    with migrated.begin() as connection:
+    with migrated.begin() as connection, append_only_lifted(connection):
         tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
         if migrated.dialect.name == "postgresql":
             connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
             for name in tables:
                 connection.execute(text(f"DELETE FROM {name}"))
+        reset_chain_head(connection)
 
 
 @pytest.fixture()
