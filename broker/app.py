@@ -48,7 +48,7 @@ from etoegang.exchange.artifact_service import ArtifactService
 from etoegang.exchange.peers import LocalEntity
 from etoegang.exchange.replay import ReplayGuard
 from etoegang.exchange.stores import StateOneTimeStore
-from etoegang.exchange.transport import RequestsTransport
+from etoegang.exchange.transport import HttpTransport
 from etoegang.exchange.transport import Transport
 from etoegang.state import StateStore
 from etoegang.state import store_from_url
@@ -113,12 +113,12 @@ def create_app(
 
     store = state if state is not None else store_from_url(settings.state_url, clock=clock)
     directory = RegistryDirectory(registry)
-    me = LocalEntity(settings.entity_id, keys, endpoints.ars)
+    me = LocalEntity(settings.entity_id, keys, endpoints.ars, clock)
     one_time = StateOneTimeStore(store)
-    back_channel = transport if transport is not None else RequestsTransport()
+    back_channel = transport if transport is not None else HttpTransport()
     context = BrokerContext(
         entity_id=settings.entity_id,
-        keys=keys,
+        ring=keys,
         endpoints=endpoints,
         network=BrokerNetwork(registry, catalogue),
         repo=StateRepository(store, settings.flow_ttl_seconds, settings.sso_session_seconds),
@@ -163,8 +163,8 @@ def create_app(
     # Health, readiness, metrics and the 503 page (web.ops, docs/operations.md).
     ops.declare_network(registry, catalogue, outcomes=(kind.value for kind in ErrorKind))
     ops.install_ops(app, role="broker", flow_id=lambda: cookies.read(CookieName.FLOW), readiness=(
-        ops.state_store_check(store), ops.keys_check(ops.ring_loader(settings.keys_dir,
-                                                                     settings.key_role))))
+        ops.state_store_check(store), ops.keys_check(ops.ring_loader(
+            settings.keys_dir, settings.key_role), live=lambda: context.keys)))
     log.info(
         "broker %s ready: %d peers, catalogue %s",
         settings.entity_id,

@@ -36,7 +36,8 @@ class Endpoints:
 @dataclass(frozen=True, slots=True)
 class BrokerContext:
     entity_id: str
-    keys: KeyRing
+    #: Our key ring as loaded: current and next keys with any scheduled activation.
+    ring: KeyRing
     endpoints: Endpoints
     network: BrokerNetwork
     repo: StateRepository
@@ -49,3 +50,9 @@ class BrokerContext:
     skew: timedelta
     request_max_age: timedelta
     session_seconds: int
+
+    @property
+    def keys(self) -> KeyRing:
+        """The ring as it stands now: from a next key's activation instant on, that key signs
+        (docs/operations.md "Key rollover"), in every instance at once and without a restart."""
+        return self.ring.at(self.clock.now())

@@ -24,7 +24,7 @@ from etoegang.exchange.artifact_service import ArtifactService
 from etoegang.exchange.peers import LocalEntity
 from etoegang.exchange.replay import ReplayGuard
 from etoegang.exchange.stores import StateOneTimeStore
-from etoegang.exchange.transport import RequestsTransport
+from etoegang.exchange.transport import HttpTransport
 from etoegang.exchange.transport import Transport
 from etoegang.state import store_from_url
 from etoegang.state.store import StateStore
@@ -72,7 +72,7 @@ def create_app(
 ) -> Flask:
     clock = clock or SystemClock()
     ids = ids or RandomIdSource()
-    transport = transport or RequestsTransport()
+    transport = transport or HttpTransport()
     state = state if state is not None else store_from_url(settings.state_url, clock=clock)
     trust = trust_from_files(settings.metadata_authorities)
     registry = load_registry(settings.metadata, trust, clock)
@@ -89,7 +89,8 @@ def create_app(
 
     def kit(role: str, entity_id: str) -> EntityKit:
         me = LocalEntity(
-            entity_id, load_ring(settings.keys_dir, role), settings.base_url + ARS_PATHS[role]
+            entity_id, load_ring(settings.keys_dir, role), settings.base_url + ARS_PATHS[role],
+            clock,
         )
         return EntityKit(
             me=me,
@@ -134,8 +135,13 @@ def create_app(
         app.register_blueprint(module.blueprint)
     # Health, readiness, metrics and the 503 page (web.ops, docs/operations.md).
     ops.declare_network(registry, catalogue)
-    ops.install_ops(app, role="idp", readiness=(ops.state_store_check(state), ops.database_check(
-        context.db), *(ops.keys_check(ops.ring_loader(settings.keys_dir, r)) for r in ARS_PATHS)))
+    def key_check(role: str, me: LocalEntity) -> ops.Check:
+        return ops.keys_check(ops.ring_loader(settings.keys_dir, role), live=lambda: me.keys)
+
+    ops.install_ops(app, role="idp", readiness=(
+        ops.state_store_check(state), ops.database_check(context.db),
+        *(key_check(role, kit.me) for role, kit in (("ad", context.ad), ("mr", context.mr),
+                                                     ("mr2", context.mr2)))))
     return app
 
 

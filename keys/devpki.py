@@ -25,6 +25,7 @@ from keys.ring import KeyRing
 from keys.ring import PrivateKey
 from keys.ring import write_certificate
 from keys.ring import write_private_key
+from keys.rollover import write_activation
 
 #: The roles a development network needs keys for.
 ROLES: tuple[str, ...] = ("hm", "ad", "mr", "mr2", "dv", "dv2", "eb", "eidas-node")
@@ -168,6 +169,12 @@ def write_ring(directory: Path, role: str, ring: KeyRing) -> list[Path]:
         write_private_key(directory / f"{stem}.key", pair.private_key)
         write_certificate(directory / f"{stem}.crt", pair.certificate)
         written += [directory / f"{stem}.key", directory / f"{stem}.crt"]
+    for slot, at in (
+        ("signing", ring.signing_next_activation),
+        ("encryption", ring.encryption_next_activation),
+    ):
+        if at is not None:
+            written.append(write_activation(directory, role, slot, at))
     return written
 
 

@@ -4,6 +4,11 @@ A role signs with its *current* signing key and publishes both current and *next
 certificates in its metadata (and JWKS), so peers can trust the next key before the switch
 (digid-eherkenning's ``next_cert_file``). For decryption every published encryption key is
 tried by KeyName, so messages encrypted for either key still open during a rollover.
+
+A next key may carry an activation instant (:mod:`keys.rollover`). The ring as loaded is the
+schedule; :meth:`KeyRing.at` gives the ring as it stands at one instant, in which ``signing``
+and ``encryption`` are always the keys to use *then*. Callers hold the schedule and ask for
+the view per request, so a process started before the instant switches at the instant.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from collections.abc import Iterable
 from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +35,8 @@ from keys.keyname import certificate_der
 from keys.keyname import fingerprints
 from keys.keyname import key_name
 from keys.keyname import normalise_key_name
+from keys.rollover import ActivationError
+from keys.rollover import read_activation
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
@@ -149,8 +157,22 @@ class KeyPair:
 
 
 @dataclass(frozen=True, slots=True)
+class ScheduledKey:
+    """A next key and the instant from which it is the one in use."""
+
+    #: ``signing`` or ``encryption`` (the KeyDescriptor ``use`` it is published under).
+    use: str
+    pair: KeyPair
+    activation: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class KeyRing:
-    """The keys of one role: signing and encryption, each with an optional next key."""
+    """The keys of one role: signing and encryption, each with an optional next key.
+
+    ``signing`` and ``encryption`` are the keys in use. In a ring as loaded (the schedule) a
+    ``*_next_activation`` says from when the next key takes over; :meth:`at` applies it.
+    """
 
     signing: KeyPair
     encryption: KeyPair
@@ -158,12 +180,83 @@ class KeyRing:
     encryption_next: KeyPair | None = None
     #: Earlier encryption keys still accepted for decryption after a rollover.
     retired_encryption: tuple[KeyPair, ...] = field(default=())
+    #: From this instant on ``signing_next`` signs; None: published only, not scheduled.
+    signing_next_activation: datetime | None = None
+    #: From this instant on peers are told to encrypt for ``encryption_next``.
+    encryption_next_activation: datetime | None = None
+    #: After an activation: the key that signed until then. Still published (a peer may
+    #: verify a message signed just before the instant) until the operator retires it.
+    signing_previous: KeyPair | None = None
+    #: After an activation: the encryption key in use until then; still published, and still
+    #: decrypts (a peer may have encrypted for it just before the instant).
+    encryption_previous: KeyPair | None = None
+
+    def __post_init__(self) -> None:
+        for slot, pair, at in (
+            ("signing", self.signing_next, self.signing_next_activation),
+            ("encryption", self.encryption_next, self.encryption_next_activation),
+        ):
+            if at is None:
+                continue
+            if at.tzinfo is None:
+                raise ActivationError(f"{slot}: the activation instant must be timezone-aware")
+            if pair is None:
+                raise ActivationError(f"{slot}: an activation is scheduled without a next key")
+            certificate = pair.certificate
+            if not certificate.not_valid_before_utc <= at < certificate.not_valid_after_utc:
+                raise ActivationError(
+                    f"{slot}: the next certificate is not valid at its activation instant "
+                    f"({certificate.not_valid_before_utc:%Y-%m-%d} to "
+                    f"{certificate.not_valid_after_utc:%Y-%m-%d})"
+                )
+
+    def at(self, now: datetime) -> KeyRing:
+        """The ring as it stands at ``now``: a next key whose activation instant has come is
+        the key in use, and the key it replaced becomes ``*_previous`` (published, unused).
+        Returns ``self`` while nothing is due, so the common case costs two comparisons."""
+        ring = self
+        if self.signing_next_activation is not None and now >= self.signing_next_activation:
+            ring = replace(
+                ring,
+                signing=self.signing_next or self.signing,
+                signing_next=None,
+                signing_next_activation=None,
+                signing_previous=self.signing,
+            )
+        if self.encryption_next_activation is not None and now >= self.encryption_next_activation:
+            ring = replace(
+                ring,
+                encryption=self.encryption_next or self.encryption,
+                encryption_next=None,
+                encryption_next_activation=None,
+                encryption_previous=self.encryption,
+            )
+        return ring
+
+    def scheduled(self) -> tuple[ScheduledKey, ...]:
+        """The next keys that carry an activation instant; in a view from :meth:`at`, exactly
+        those whose instant is still ahead (what metadata and JWKS announce)."""
+        found: list[ScheduledKey] = []
+        if self.signing_next is not None and self.signing_next_activation is not None:
+            found.append(ScheduledKey("signing", self.signing_next, self.signing_next_activation))
+        if self.encryption_next is not None and self.encryption_next_activation is not None:
+            found.append(
+                ScheduledKey("encryption", self.encryption_next, self.encryption_next_activation)
+            )
+        return tuple(found)
 
     def published_signing(self) -> tuple[KeyPair, ...]:
-        return tuple(k for k in (self.signing, self.signing_next) if k is not None)
+        """The key in use first, then the next one, then the one it replaced."""
+        return tuple(
+            k for k in (self.signing, self.signing_next, self.signing_previous) if k is not None
+        )
 
     def published_encryption(self) -> tuple[KeyPair, ...]:
-        return tuple(k for k in (self.encryption, self.encryption_next) if k is not None)
+        return tuple(
+            k
+            for k in (self.encryption, self.encryption_next, self.encryption_previous)
+            if k is not None
+        )
 
     def decryption_keys(self) -> Iterator[KeyPair]:
         """Every key we may be asked to decrypt with, current first."""
@@ -227,13 +320,22 @@ def _optional_pair(directory: Path, stem: str) -> KeyPair | None:
 
 
 def load_ring(directory: Path, role: str) -> KeyRing:
-    """Load a role's key ring: ``<role>-signing``, ``<role>-encryption`` and their ``-next``."""
-    return KeyRing(
-        signing=load_pair(directory, f"{role}-signing"),
-        encryption=load_pair(directory, f"{role}-encryption"),
-        signing_next=_optional_pair(directory, f"{role}-signing-next"),
-        encryption_next=_optional_pair(directory, f"{role}-encryption-next"),
-    )
+    """Load a role's key ring: ``<role>-signing``, ``<role>-encryption``, their ``-next`` and
+    the next keys' ``.activation`` instants (:mod:`keys.rollover`).
+
+    :raises KeyError_: a key, certificate or activation file is refused (the message names it).
+    """
+    try:
+        return KeyRing(
+            signing=load_pair(directory, f"{role}-signing"),
+            encryption=load_pair(directory, f"{role}-encryption"),
+            signing_next=_optional_pair(directory, f"{role}-signing-next"),
+            encryption_next=_optional_pair(directory, f"{role}-encryption-next"),
+            signing_next_activation=read_activation(directory, role, "signing"),
+            encryption_next_activation=read_activation(directory, role, "encryption"),
+        )
+    except ActivationError as exc:
+        raise KeyError_(f"{directory} ({role}): {exc}") from exc
 
 
 def write_private_key(path: Path, key: PrivateKey) -> None:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 from copy import deepcopy
+from dataclasses import replace
 from datetime import datetime
 from datetime import timedelta
+from typing import TypeVar
 
 from lxml import etree
 
@@ -42,6 +44,7 @@ from metadata.inputs import MrInput
 from metadata.inputs import RoleInput
 from metadata.model import ASSURANCE_CERTIFICATION
 from metadata.model import ATTRNAME_FORMAT_URI
+from metadata.model import KEY_ACTIVATION
 from metadata.model import PROTOCOL_SAML2
 from metadata.model import Binding
 from metadata.model import Contact
@@ -133,19 +136,46 @@ def _contact(parent: etree._Element, contact: Contact) -> None:
         _md(element, "TelephoneNumber").text = phone
 
 
-def _assurance(parent: etree._Element, levels: Sequence[str]) -> None:
+def _attribute(parent: etree._Element, name: str, values: Sequence[str]) -> None:
+    attribute = etree.SubElement(
+        parent,
+        qname(SAML, "Attribute"),
+        {"Name": name, "NameFormat": ATTRNAME_FORMAT_URI},
+        nsmap={"saml": SAML},
+    )
+    for value in values:
+        etree.SubElement(attribute, qname(SAML, "AttributeValue")).text = value
+
+
+def _entity_attributes(parent: etree._Element, levels: Sequence[str], ring: KeyRing) -> None:
+    """``md:Extensions/mdattr:EntityAttributes``: the assurance certification (HM, AD) and
+    the activation instant of each scheduled next key (:data:`KEY_ACTIVATION`), so peers know
+    which key to expect from when. Nothing at all when there is neither: DV metadata then
+    lists only what its table allows (spec §5.1)."""
+    scheduled = ring.scheduled()
+    if not levels and not scheduled:
+        return
     extensions = _md(parent, "Extensions")
     attributes = etree.SubElement(
         extensions, qname(MDATTR, "EntityAttributes"), nsmap={"mdattr": MDATTR}
     )
-    attribute = etree.SubElement(
-        attributes,
-        qname(SAML, "Attribute"),
-        {"Name": ASSURANCE_CERTIFICATION, "NameFormat": ATTRNAME_FORMAT_URI},
-        nsmap={"saml": SAML},
-    )
-    for level in levels:
-        etree.SubElement(attribute, qname(SAML, "AttributeValue")).text = level
+    if levels:
+        _attribute(attributes, ASSURANCE_CERTIFICATION, levels)
+    if scheduled:
+        _attribute(
+            attributes,
+            KEY_ACTIVATION,
+            [f"{k.use} {k.pair.key_name} {saml_instant(k.activation)}" for k in scheduled],
+        )
+
+
+_Input = TypeVar("_Input", bound=RoleInput)
+
+
+def _as_of(inp: _Input, clock: Clock) -> _Input:
+    """The input with its ring as it stands now: after an activation instant the new key is
+    published first and signs, the key it replaced follows (keys.ring.KeyRing.at)."""
+    return replace(inp, keys=inp.keys.at(clock.now()))
 
 
 def _entity(inp: RoleInput, clock: Clock, ids: IdSource) -> etree._Element:
@@ -201,8 +231,9 @@ def _idp(
 
 def build_hm(inp: HmInput, clock: Clock, ids: IdSource) -> etree._Element:
     """HM metadata as observed at real HMs (spec §5.2): IdP toward DVs plus SP role."""
+    inp = _as_of(inp, clock)
     root = _entity(inp, clock, ids)
-    _assurance(root, (inp.assurance.urn,))
+    _entity_attributes(root, (inp.assurance.urn,), inp.keys)
     all_bindings = (Binding.HTTP_ARTIFACT, Binding.HTTP_POST, Binding.HTTP_REDIRECT)
     _idp(
         root,
@@ -244,9 +275,10 @@ def build_responder(
     inp: AdInput | MrInput | Mr2Input | EbInput, clock: Clock, ids: IdSource
 ) -> etree._Element:
     """AD, MR, MR2 or EB network metadata (spec §5.3): an IdP reached over Artifact."""
+    inp = _as_of(inp, clock)
     root = _entity(inp, clock, ids)
-    if isinstance(inp, AdInput):
-        _assurance(root, (inp.assurance.urn,))
+    levels = (inp.assurance.urn,) if isinstance(inp, AdInput) else ()
+    _entity_attributes(root, levels, inp.keys)
     # Only the AD keeps a user session that single logout must end (spec §9).
     slo = (Binding.HTTP_ARTIFACT, Binding.HTTP_REDIRECT) if isinstance(inp, AdInput) else ()
     _idp(
@@ -275,7 +307,9 @@ def build_dv(inp: DvInput, clock: Clock, ids: IdSource) -> etree._Element:
         raise ValueError("with several services exactly one is_default=True (AS 1.24a)")
     if len({s.index for s in inp.services}) != len(inp.services):
         raise ValueError("service indexes must be unique")
+    inp = _as_of(inp, clock)
     root = _entity(inp, clock, ids)
+    _entity_attributes(root, (), inp.keys)
     sp = _md(
         root,
         "SPSSODescriptor",
@@ -353,4 +387,4 @@ def generate(inp: AnyRoleInput, clock: Clock, ids: IdSource) -> bytes:
     element = build_entity(inp, clock, ids)
     # Indented before signing, so the published file is readable and the signature still holds.
     etree.indent(element, space="  ")
-    return to_bytes(sign_metadata(element, inp.keys.signing))
+    return to_bytes(sign_metadata(element, inp.keys.at(clock.now()).signing))

@@ -27,6 +27,9 @@ from metadata.identifiers import parse_service_id
 #: Assurance Profiles), with etoegang level URNs as values (observed HM metadata, §5.2).
 ASSURANCE_CERTIFICATION = "urn:oasis:names:tc:SAML:attribute:assurance-certification"
 ATTRNAME_FORMAT_URI = "urn:oasis:names:tc:SAML:2.0:attrname-format:uri"
+#: Makelaar's entity attribute for a scheduled key rollover: one value per next key,
+#: ``<use> <KeyName> <instant>`` (docs/operations.md "Key rollover").
+KEY_ACTIVATION = "urn:makelaar:metadata:key-activation"
 PROTOCOL_SAML2 = "urn:oasis:names:tc:SAML:2.0:protocol"
 
 
@@ -257,6 +260,46 @@ class EntityAttribute:
 
 
 @dataclass(frozen=True, slots=True)
+class KeyActivation:
+    """A published key (by KeyName) that is in use for ``use`` from ``at`` on."""
+
+    use: KeyUse
+    key_name: str
+    at: datetime
+
+
+def active_certificate(
+    certificates: tuple[PeerCertificate, ...],
+    activations: Iterable[KeyActivation],
+    use: KeyUse,
+    now: datetime,
+) -> PeerCertificate:
+    """The certificate of ``use`` a peer is to be used with at ``now``.
+
+    A certificate with an activation still ahead is not used yet; of the others, the one whose
+    activation came last wins (it replaced the earlier keys); with no activation at all, the
+    first listed (after a rollover the new key is listed first). If every certificate is still
+    to come, the first listed.
+    """
+    if not certificates:
+        raise MetadataMalformed(f"no {use.value} certificate published")
+    scheduled = [a for a in activations if a.use is use]
+
+    def activation(cert: PeerCertificate) -> datetime | None:
+        found = [a.at for a in scheduled if cert.matches(a.key_name)]
+        return max(found) if found else None
+
+    usable = [(at, c) for c in certificates if (at := activation(c)) is None or at <= now]
+    if not usable:
+        return certificates[0]
+    activated = [(at, c) for at, c in usable if at is not None]
+    if not activated:
+        return usable[0][1]
+    latest = max(at for at, _ in activated)
+    return next(c for at, c in activated if at == latest)
+
+
+@dataclass(frozen=True, slots=True)
 class EntityMetadata:
     """One EntityDescriptor, read from a verified document."""
 
@@ -273,6 +316,8 @@ class EntityMetadata:
     organisation: Organisation | None = None
     contacts: tuple[Contact, ...] = ()
     entity_attributes: tuple[EntityAttribute, ...] = ()
+    #: Scheduled key rollovers the entity announces (:data:`KEY_ACTIVATION`).
+    key_activations: tuple[KeyActivation, ...] = ()
     #: When the caller should fetch the metadata again (cacheDuration after loading, but no
     #: later than validUntil); None when the document sets neither.
     refresh_after: datetime | None = field(default=None)
@@ -285,6 +330,19 @@ class EntityMetadata:
 
     def encryption_certificates(self) -> tuple[PeerCertificate, ...]:
         return _unique(cert for role in self.roles() for cert in role.keys.encryption)
+
+    def encryption_certificate(self, now: datetime) -> PeerCertificate:
+        """The certificate to encrypt for at ``now``, honouring announced activations."""
+        return active_certificate(
+            self.encryption_certificates(), self.key_activations, KeyUse.ENCRYPTION, now
+        )
+
+    def expected_signing_certificate(self, now: datetime) -> PeerCertificate:
+        """The certificate the entity signs with at ``now`` by its announced schedule. Every
+        published signing certificate is still trusted; this says which one to expect."""
+        return active_certificate(
+            self.signing_certificates(), self.key_activations, KeyUse.SIGNING, now
+        )
 
     def attribute_values(self, name: str) -> tuple[str, ...]:
         return tuple(v for a in self.entity_attributes if a.name == name for v in a.values)

@@ -32,6 +32,7 @@ from etoegang.xml.ns import qname
 from etoegang.xml.parser import text_of
 from keys.ring import PeerCertificate
 from metadata.duration import parse_duration
+from metadata.model import KEY_ACTIVATION
 from metadata.model import AttributeConsumingService
 from metadata.model import Binding
 from metadata.model import Contact
@@ -40,6 +41,7 @@ from metadata.model import Endpoint
 from metadata.model import EntityAttribute
 from metadata.model import EntityMetadata
 from metadata.model import IdpRole
+from metadata.model import KeyActivation
 from metadata.model import KeyUse
 from metadata.model import LocalizedText
 from metadata.model import Organisation
@@ -251,6 +253,43 @@ def _entity_attributes(entity: etree._Element) -> tuple[EntityAttribute, ...]:
     )
 
 
+def _key_activations(
+    attributes: tuple[EntityAttribute, ...], roles: tuple[IdpRole | SpRole, ...]
+) -> tuple[KeyActivation, ...]:
+    """Each ``<use> <KeyName> <instant>`` value of the key-activation attribute, checked
+    against the keys the entity publishes: a peer that announces a rollover for a key it does
+    not publish has broken metadata, refused with the reason rather than guessed around."""
+    found: list[KeyActivation] = []
+    for attribute in attributes:
+        if attribute.name != KEY_ACTIVATION:
+            continue
+        for value in attribute.values:
+            parts = value.split()
+            if len(parts) != 3:
+                raise MetadataMalformed(
+                    "key-activation values are '<use> <KeyName> <instant>'", debug=value[:120]
+                )
+            use = KeyUse(parts[0])
+            try:
+                at = parse_instant(parts[2])
+            except XmlValueError as exc:
+                raise MetadataMalformed(
+                    "key-activation instant is not an xs:dateTime", debug=value[:120]
+                ) from exc
+            published = [
+                cert
+                for role in roles
+                for cert in (role.keys.signing if use is KeyUse.SIGNING else role.keys.encryption)
+            ]
+            if not any(cert.matches(parts[1]) for cert in published):
+                raise MetadataMalformed(
+                    f"key-activation names a {use.value} key the metadata does not publish",
+                    debug=parts[1][:80],
+                )
+            found.append(KeyActivation(use, parts[1], at))
+    return tuple(found)
+
+
 def _interface_version(entity: etree._Element) -> str | None:
     for name, value in entity.attrib.items():
         qualified = etree.QName(name)
@@ -295,16 +334,21 @@ def parse_entity(element: etree._Element, inherited: _Inherited | None = None) -
         raise MetadataMalformed("more than one IDP or SP SSODescriptor", debug=entity_id)
     if not idps and not sps:
         raise MetadataMalformed("EntityDescriptor without an SSO role", debug=entity_id)
+    idp = _idp(idps[0]) if idps else None
+    sp = _sp(sps[0]) if sps else None
+    attributes = _entity_attributes(element)
+    roles = tuple(role for role in (idp, sp) if role is not None)
     return EntityMetadata(
         entity_id=entity_id,
         interface_version=_interface_version(element),
-        idp=_idp(idps[0]) if idps else None,
-        sp=_sp(sps[0]) if sps else None,
+        idp=idp,
+        sp=sp,
         valid_until=validity.valid_until,
         cache_duration=validity.cache_duration,
         organisation=_organisation(element),
         contacts=_contacts(element),
-        entity_attributes=_entity_attributes(element),
+        entity_attributes=attributes,
+        key_activations=_key_activations(attributes, roles),
     )
 
 

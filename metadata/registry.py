@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from collections.abc import Iterator
+from datetime import datetime
 
 from etoegang.errors import MetadataError
 from etoegang.errors import MetadataMissingKeys
@@ -60,6 +61,12 @@ class MetadataRegistry:
                 "no encryption certificate registered", debug=entity_id[:120]
             )
         return found
+
+    def encryption_certificate(self, entity_id: str, now: datetime) -> PeerCertificate:
+        """The one certificate to encrypt for at ``now``: during a rollover the entity's
+        announced activation decides (:func:`metadata.model.active_certificate`)."""
+        self.encryption_certificates(entity_id)  # raises when there is none
+        return self.get(entity_id).encryption_certificate(now)
 
     def __contains__(self, entity_id: object) -> bool:
         return entity_id in self._entities

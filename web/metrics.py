@@ -113,6 +113,17 @@ CERTIFICATE_DAYS_LEFT = Gauge(
     "Days until one of our certificates expires, by key file and KeyName",
     ["key", "key_name"],
 )
+KEY_ACTIVATION = Gauge(
+    "makelaar_key_activation_timestamp_seconds",
+    "When a scheduled next key takes over (Unix time), by use and KeyName, as the key files say",
+    ["use", "key_name"],
+)
+KEY_IN_USE = Gauge(
+    "makelaar_key_in_use",
+    "1 for the key this process uses now (signs with, has peers encrypt for), 0 for the "
+    "other published keys, by use and KeyName",
+    ["use", "key_name"],
+)
 STATE_STORE_ERRORS = Counter(
     "makelaar_state_store_errors", "Requests that failed because the state store (Redis) did"
 )
@@ -261,6 +272,8 @@ __all__ = [
     "CERTIFICATE_DAYS_LEFT",
     "CODE_LOCKOUTS",
     "DATABASE_ERRORS",
+    "KEY_ACTIVATION",
+    "KEY_IN_USE",
     "LEG_SECONDS",
     "LOGINS",
     "METADATA",

@@ -125,11 +125,18 @@ def certificate_days(ring: KeyRing, now: datetime) -> dict[str, tuple[str, float
 def keys_check(
     load: Callable[[], KeyRing],
     *,
+    live: Callable[[], KeyRing] | None = None,
     clock: Clock | None = None,
     warn_days: int = DEFAULT_WARN_DAYS,
 ) -> Check:
     """Our keys load from disk and none in use has expired; also sets the certificate-expiry
-    gauges and logs an alert line for each certificate within ``warn_days`` of its end."""
+    gauges and logs an alert line for each certificate within ``warn_days`` of its end.
+
+    :param live: the ring this process signs with now (its context's ``keys``). With it the
+        key-in-use gauges show what the process really does, so a scheduled activation that a
+        process never loaded (it was not restarted after the schedule was written) shows as
+        an activation past while the new key is unused (alert ``MakelaarKeyActivationMissed``).
+    """
     clock = clock or SystemClock()
 
     def check() -> tuple[str, bool]:
@@ -138,7 +145,8 @@ def keys_check(
         except Exception as exc:  # noqa: BLE001 - any failure to load means "not ready"
             log.error("readiness: keys not loadable (%s)", type(exc).__name__)
             return "keys", False
-        days = certificate_days(ring, clock.now())
+        now = clock.now()
+        days = certificate_days(ring, now)
         for slot, (key_name, left) in days.items():
             metrics.CERTIFICATE_DAYS_LEFT.labels(key=slot, key_name=key_name[:16]).set(left)
             if left < warn_days:
@@ -146,8 +154,22 @@ def keys_check(
                     "certificate expiry alert: %s key %s expires in %.1f days",
                     slot, key_name[:16], left,
                 )
-        in_use = (days["signing"][1], days["encryption"][1])
-        return "keys", all(left > 0 for left in in_use)
+        for scheduled in ring.scheduled():
+            metrics.KEY_ACTIVATION.labels(
+                use=scheduled.use, key_name=scheduled.pair.key_name[:16]
+            ).set(scheduled.activation.timestamp())
+        in_use = live() if live is not None else ring.at(now)
+        for use, published, current in (
+            ("signing", ring.published_signing(), in_use.signing),
+            ("encryption", ring.published_encryption(), in_use.encryption),
+        ):
+            for pair in published:
+                metrics.KEY_IN_USE.labels(use=use, key_name=pair.key_name[:16]).set(
+                    1 if pair.key_name == current.key_name else 0
+                )
+        return "keys", all(
+            pair.not_after > now for pair in (in_use.signing, in_use.encryption)
+        )
 
     return check
 
@@ -257,7 +279,9 @@ def install_ops(
 
     @app.after_request
     def _echo(response: Response) -> Response:
-        response.headers.setdefault("X-Request-ID", CORRELATION_ID.get())
+        # (Not headers.setdefault: werkzeug builds an exception object for an absent header.)
+        if not any(name.lower() == "x-request-id" for name, _ in response.headers):
+            response.headers.add("X-Request-ID", CORRELATION_ID.get())
         return response
 
     @app.teardown_request

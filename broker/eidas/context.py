@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from broker.eidas.records import RecordStore
 from broker.eidas.settings import EidasSettings
+from etoegang.clock import Clock
 from keys.ring import KeyRing
 from metadata.registry import MetadataRegistry
 
@@ -24,9 +25,16 @@ class EidasEndpoints:
 @dataclass(frozen=True, slots=True)
 class EidasContext:
     settings: EidasSettings
-    keys: KeyRing
+    #: Our eIDAS key ring as loaded, with any scheduled activation of its next keys.
+    ring: KeyRing
     nodes: MetadataRegistry
     connectors: MetadataRegistry
     endpoints: EidasEndpoints
     records: RecordStore
     pseudonym_secret: bytes
+    clock: Clock
+
+    @property
+    def keys(self) -> KeyRing:
+        """The eIDAS ring as it stands now (:meth:`keys.ring.KeyRing.at`)."""
+        return self.ring.at(self.clock.now())

@@ -255,7 +255,9 @@ class ProxyService:
             if achieved.rank < EidasLoa(record.level).rank:
                 raise BrokerError(ErrorKind.LOA_NOT_MET)
             kvk = self._kvk(facts.legal_subject_id)
-            cert = eidas.connectors.encryption_certificates(record.connector_entity_id)[0]
+            cert = eidas.connectors.encryption_certificate(
+                record.connector_entity_id, ctx.clock.now()
+            )
         except LevelRefused as exc:
             return self._error(record, BrokerError(ErrorKind.LOA_NOT_MET, debug=str(exc)), cookies)
         except BrokerError as exc:

@@ -44,13 +44,14 @@ def build_eidas(
     trust = trust_from_files(eidas_settings.metadata_authorities)
     eidas = EidasContext(
         settings=eidas_settings,
-        keys=load_ring(eidas_settings.keys_dir, eidas_settings.key_role),
+        ring=load_ring(eidas_settings.keys_dir, eidas_settings.key_role),
         nodes=load_registry(eidas_settings.node_metadata, trust, context.clock),
         connectors=load_registry(eidas_settings.connector_metadata, trust, context.clock),
         endpoints=EidasEndpoints(acs=f"{settings.prefix}/eidas/acs",
                                  proxy_sso=f"{settings.prefix}/eidas/proxy/sso"),
         records=RecordStore(store, settings.flow_ttl_seconds),
         pseudonym_secret=eidas_settings.pseudonym_secret(),
+        clock=context.clock,
     )
     inbound = InboundBridge(context, broker.legs, eidas)
     proxy = ProxyService(context, eidas, broker.begin)

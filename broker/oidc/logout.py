@@ -123,8 +123,9 @@ class BackChannel:
             "sid": participant.sid,
             "events": {BACKCHANNEL_EVENT: {}},
         }
-        header = {"alg": "RS256", "kid": self.keys.kid, "typ": "logout+jwt"}
-        return jwt.encode(header, claims, self.keys.signing, ["RS256"])
+        key = self.keys.signing  # once: the kid and the signature from the same key
+        header = {"alg": "RS256", "kid": key.kid or "", "typ": "logout+jwt"}
+        return jwt.encode(header, claims, key, ["RS256"])
 
     def notify(self, participants: list[Participant]) -> int:
         """Send logout tokens; the number of clients that answered 200 (a failure is logged,

@@ -176,7 +176,8 @@ class EhOpenIDCode(OpenIDCode):  # type: ignore[misc]
         return False
 
     def resolve_client_private_key(self, client: OidcClient) -> Any:
-        return self._keys.signing
+        # The set, not one key: the header's kid (below) picks the key, so both agree.
+        return self._keys.private_set()
 
     def get_client_algorithm(self, client: OidcClient) -> str:
         return client.id_token_signed_response_alg

@@ -102,7 +102,7 @@ def build_oidc(
         settings.oidc_clients, context.network,
         allow_http=settings.base_url.startswith("http://"),
     )
-    keys = ProviderKeys(context.keys)
+    keys = ProviderKeys(context.ring, context.clock)
     tokens = TokenStore(
         store, context.clock, code_seconds=settings.oidc_code_seconds,
         token_seconds=settings.oidc_access_token_seconds,

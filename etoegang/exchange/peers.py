@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from dataclasses import field
 from typing import Protocol
 
+from etoegang.clock import Clock
+from etoegang.clock import SystemClock
 from keys.ring import KeyRing
 from keys.ring import PeerCertificate
 
@@ -16,9 +19,17 @@ class LocalEntity:
     """One of our own SAML entities (a role can host several: AD, MR and MR2)."""
 
     entity_id: str
-    keys: KeyRing
+    #: Our key ring as loaded: current and next keys with any scheduled activation.
+    ring: KeyRing
     #: The URL of our ArtifactResolutionService (the Destination peers put in ArtifactResolve).
     artifact_resolution_url: str
+    #: The clock that decides which key is in use (a scheduled next key takes over by it).
+    clock: Clock = field(default_factory=SystemClock)
+
+    @property
+    def keys(self) -> KeyRing:
+        """The ring as it stands now (:meth:`keys.ring.KeyRing.at`)."""
+        return self.ring.at(self.clock.now())
 
 
 class PeerDirectory(Protocol):

@@ -113,8 +113,8 @@ def own_entities(context: IdpContext) -> dict[str, KeyRing]:
 
 
 def _ring_certificates(ring: KeyRing) -> tuple[PeerCertificate, ...]:
-    pairs = [ring.signing] + ([ring.signing_next] if ring.signing_next is not None else [])
-    return tuple(pair.as_peer() for pair in pairs)
+    # Every published key: after a rollover the replaced key still verifies what it signed.
+    return tuple(pair.as_peer() for pair in ring.published_signing())
 
 
 def signers_of(context: IdpContext, entity_id: str) -> tuple[PeerCertificate, ...]:
@@ -130,7 +130,7 @@ def signers_of(context: IdpContext, entity_id: str) -> tuple[PeerCertificate, ..
 def encryption_certificate(context: IdpContext, entity_id: str) -> PeerCertificate:
     """Where to encrypt for one of our own registers (MR2): registered first, else our ring."""
     if entity_id in context.registry:
-        return context.registry.encryption_certificates(entity_id)[0]
+        return context.registry.encryption_certificate(entity_id, context.clock.now())
     own = own_entities(context).get(entity_id)
     if own is None:
         raise QueryRefused("no encryption key for the next register", debug=entity_id[:120])

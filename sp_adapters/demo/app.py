@@ -186,6 +186,6 @@ def create_app(
     app.extensions["dv_settings"] = settings
     # Health, readiness, metrics and the 503 page (web.ops, docs/operations.md).
     ops.install_ops(app, role="dv", readiness=(
-        ops.state_store_check(store), ops.keys_check(ops.ring_loader(settings.keys_dir,
-                                                                     settings.key_role))))
+        ops.state_store_check(store), ops.keys_check(ops.ring_loader(
+            settings.keys_dir, settings.key_role), live=lambda: sp.config.keys)))
     return app

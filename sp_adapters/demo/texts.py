@@ -23,6 +23,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "dv.none": "geen",
         "dv.service": "Dienst",
         "dv.ad": "Authenticatiedienst",
+        "dv.hm_key": "Ondertekend met makelaarssleutel",
         "dv.logout": "Uitloggen",
         "dv.logged_out": "U bent uitgelogd",
         "dv.logged_out_text": "U bent uitgelogd bij de gemeente. Sluit uw browser als u ook "
@@ -61,6 +62,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "dv.none": "none",
         "dv.service": "Service",
         "dv.ad": "Authentication service",
+        "dv.hm_key": "Signed with broker key",
         "dv.logout": "Log out",
         "dv.logged_out": "You are logged out",
         "dv.logged_out_text": "You are logged out of the municipality. Close your browser to "

@@ -9,9 +9,11 @@ Everything is loaded and checked before the application serves a request (STYLE 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field
 from typing import Final
 
 from etoegang.clock import Clock
+from etoegang.clock import SystemClock
 from etoegang.errors import MetadataError
 from etoegang.errors import UnknownEndpoint
 from keys.ring import KeyError_
@@ -53,13 +55,21 @@ class HmEndpoints:
 class SpConfig:
     entity_id: str
     base_url: str
-    keys: KeyRing
+    #: Our key ring as loaded: current and next keys with any scheduled activation.
+    ring: KeyRing
     hm: HmEndpoints
     #: Registered peers: the HM, and the ADs/MRs whose Advice assertions we verify.
     directory: RegistryDirectory
     services: tuple[ServiceSetting, ...]
     advice_trust: AdviceTrust = AdviceTrust.HM
     request_binding: RequestBinding = RequestBinding.POST
+    #: Decides which key is in use: a scheduled next key takes over by this clock.
+    clock: Clock = field(default_factory=SystemClock)
+
+    @property
+    def keys(self) -> KeyRing:
+        """The ring as it stands now (:meth:`keys.ring.KeyRing.at`)."""
+        return self.ring.at(self.clock.now())
 
     @property
     def acs_url(self) -> str:
@@ -149,10 +159,11 @@ def config_from_settings(settings: DvSettings, clock: Clock) -> SpConfig:
     return SpConfig(
         entity_id=settings.entity_id,
         base_url=settings.base_url,
-        keys=keys,
+        ring=keys,
         hm=hm,
         directory=directory,
         services=settings.services,
         advice_trust=settings.advice_trust,
         request_binding=settings.request_binding,
+        clock=clock,
     )

@@ -47,7 +47,7 @@ from etoegang.errors import StatusError
 from etoegang.exchange.artifact_client import ArtifactClient
 from etoegang.exchange.peers import LocalEntity
 from etoegang.exchange.replay import ReplayGuard
-from etoegang.exchange.transport import RequestsTransport
+from etoegang.exchange.transport import HttpTransport
 from etoegang.exchange.transport import Transport
 from etoegang.messages.common import NameID
 from etoegang.messages.common import NameIDFormat
@@ -118,14 +118,14 @@ class EHerkenningSP:
         self.state = state
         self.clock = clock or SystemClock()
         self.ids = ids or RandomIdSource()
-        self.transport = transport or RequestsTransport()
+        self.transport = transport or HttpTransport()
         self._metadata = metadata
         self._on_login: LoginHandler = _default_login
         self._on_failure: FailureHandler = _default_failure
         self._on_logout: LogoutHandler = _default_logout
         self.replay = ReplayGuard(state, self.clock, namespace="sp-replay")
         self.artifacts = ArtifactClient(
-            LocalEntity(config.entity_id, config.keys, config.ars_url),
+            LocalEntity(config.entity_id, config.ring, config.ars_url, self.clock),
             config.directory,
             self.transport,
             self.clock,

@@ -258,8 +258,9 @@ def verify_login(
     if name_id is None:
         raise AssertionRefused("the assertion's Subject has no NameID")
     log.info(
-        "login verified: assertion %s service %s loa %s chain %s",
+        "login verified: assertion %s service %s loa %s chain %s, signed by HM key %s",
         assertion.id, service.index, loa.label, chain.is_chain_authorisation,
+        verified.verified.signer.key_name[:16],
     )
     return EHerkenningLogin(
         company_id=company.value,
@@ -278,4 +279,5 @@ def verify_login(
         name_id_qualifier=name_id.name_qualifier,
         attributes=tuple(others),
         relay_state=pending.relay_state,
+        hm_key_name=verified.verified.signer.key_name,
     )

@@ -65,6 +65,9 @@ class EHerkenningLogin:
     attributes: tuple[tuple[str, tuple[str, ...]], ...] = ()
     #: The application's own RelayState given to ``login``.
     relay_state: str | None = None
+    #: The KeyName of the HM certificate whose signature over the assertion verified: which
+    #: of the HM's published keys signed, e.g. before and after a key rollover.
+    hm_key_name: str | None = None
 
     def attribute(self, name: str) -> tuple[str, ...]:
         return next((values for key, values in self.attributes if key == name), ())

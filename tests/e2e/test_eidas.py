@@ -27,7 +27,7 @@ from etoegang.clock import SystemClock
 from etoegang.crypto.xmldsig import VerifyPolicy
 from etoegang.crypto.xmldsig import verify
 from etoegang.crypto.xmlenc import decrypt
-from etoegang.exchange.transport import RequestsTransport
+from etoegang.exchange.transport import HttpTransport
 from etoegang.messages.assertion import parse_assertion
 from etoegang.messages.attributes import parse_attribute
 from etoegang.messages.authn_request import IDPEntry
@@ -107,7 +107,7 @@ def net(
         files = [net_dir / "metadata" / f"{role}.xml" for role in ("hm", "dv")]
         dv = FakeDv(
             DV_ENTITY, rings["dv"], RegistryDirectory(load_registry(files, trust, clock)),
-            clock, RequestsTransport(), ars_url=f"{urls['dv']}/saml/ars",
+            clock, HttpTransport(), ars_url=f"{urls['dv']}/saml/ars",
             hm_entity_id=HM_ENTITY, sso_url=f"{urls['broker']}/broker/sso/1.13",
             acs_url=f"{urls['dv']}/saml/acs",
         )

@@ -211,7 +211,7 @@ def test_replayed_artifact_gets_nothing(live: RunningNetwork, walk: Walkthrough)
     from etoegang.errors import ProtocolError
     from etoegang.exchange.artifact_client import ArtifactClient
     from etoegang.exchange.peers import LocalEntity
-    from etoegang.exchange.transport import RequestsTransport
+    from etoegang.exchange.transport import HttpTransport
     from makelaar.network import DV_ENTITY
     from makelaar.network import HM_ENTITY
     from metadata.directory import RegistryDirectory
@@ -234,7 +234,7 @@ def test_replayed_artifact_gets_nothing(live: RunningNetwork, walk: Walkthrough)
     registry = load_registry([net.directory / "metadata" / "hm.xml"], trust, clock)
     me = LocalEntity(DV_ENTITY, load_ring(net.directory / "keys", "dv"),
                      live.urls["dv"] + "/saml/ars")
-    client = ArtifactClient(me, RegistryDirectory(registry), RequestsTransport(), clock,
+    client = ArtifactClient(me, RegistryDirectory(registry), HttpTransport(), clock,
                             RandomIdSource())
     with pytest.raises(ProtocolError):
         client.resolve(artifact, expected_issuer=HM_ENTITY)

@@ -22,7 +22,7 @@ REQUIRED_KINDS = {
 API_VERSIONS = {
     "Deployment": "apps/v1", "Service": "v1", "HorizontalPodAutoscaler": "autoscaling/v2",
     "PodDisruptionBudget": "policy/v1", "CronJob": "batch/v1", "Secret": "v1",
-    "ConfigMap": "v1", "PersistentVolumeClaim": "v1",
+    "ConfigMap": "v1", "PersistentVolumeClaim": "v1", "PrometheusRule": "monitoring.coreos.com/v1",
 }
 
 
@@ -142,6 +142,47 @@ def test_secrets_and_config_maps_referenced_exist_and_secrets_hold_no_real_keys(
     for secret in secrets.values():
         for value in secret["stringData"].values():
             assert "BEGIN" not in value and "PRIVATE KEY-----" not in value
+
+
+def alert_rules() -> dict[str, dict[str, Any]]:
+    return {
+        rule["alert"]: rule
+        for doc in by_kind("PrometheusRule")
+        for group in doc["spec"]["groups"]
+        for rule in group["rules"]
+    }
+
+
+def declared_metrics() -> set[str]:
+    from prometheus_client import REGISTRY
+
+    import web.metrics  # noqa: F401 - declares the gauges in the default registry
+
+    return {metric.name for metric in REGISTRY.collect()}
+
+
+def test_alert_rules_warn_at_30_and_7_days_and_on_a_missed_key_activation() -> None:
+    rules = alert_rules()
+    assert {"MakelaarCertificateExpiresSoon", "MakelaarCertificateExpiresVerySoon",
+            "MakelaarKeyActivationMissed"} <= set(rules)
+    soon, very_soon = rules["MakelaarCertificateExpiresSoon"], rules[
+        "MakelaarCertificateExpiresVerySoon"]
+    assert soon["labels"]["severity"] == "warning"
+    assert very_soon["labels"]["severity"] == "critical"
+    assert re.search(r"makelaar_certificate_days_left\)\s*<\s*30$", soon["expr"].strip())
+    assert re.search(r"makelaar_certificate_days_left\)\s*<\s*7$", very_soon["expr"].strip())
+    missed = rules["MakelaarKeyActivationMissed"]["expr"]
+    assert "makelaar_key_activation_timestamp_seconds" in missed
+    assert "makelaar_key_in_use == 0" in missed
+    metrics = declared_metrics()
+    for name, rule in rules.items():
+        expr = rule["expr"]
+        assert expr.count("(") == expr.count(")"), name
+        assert re.fullmatch(r"\d+[smh]", rule["for"]), name
+        assert rule["annotations"]["summary"] and rule["annotations"]["description"], name
+        # Every series an alert reads is one the roles export (a typo would never fire).
+        used = set(re.findall(r"\bmakelaar_[a-z_]+", expr))
+        assert used and used <= metrics, (name, used - metrics)
 
 
 def compose() -> dict[str, Any]:

@@ -181,12 +181,12 @@ def test_artifact_response_signed_with_the_mrs_key_for_the_ad_is_refused(
     url = harness.ad.answer(request, relay, service_uuid=uuid)
     before = live_state(harness.state)
     service = harness.ad.service
-    object.__setattr__(service.me, "keys", rings["mr"])
+    object.__setattr__(service.me, "ring", rings["mr"])
     caplog.clear()
     try:
         answer = harness.follow(url)
     finally:
-        object.__setattr__(service.me, "keys", rings["ad"])
+        object.__setattr__(service.me, "ring", rings["ad"])
     assert_refusal_page(answer, 403)
     assert live_state(harness.state) == before
     assert_one_clean_warning(caplog)

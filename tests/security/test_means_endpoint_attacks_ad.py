@@ -338,11 +338,11 @@ def test_artifact_response_signed_with_the_dvs_key_for_the_hm_is_refused(
     artifact = _issue(hm, genuine)
     service = context_of(hm.app).ad.client.transport.service  # type: ignore[attr-defined]
     watch = Watch(hm, caplog)
-    object.__setattr__(service.me, "keys", rings["dv"])
+    object.__setattr__(service.me, "ring", rings["dv"])
     try:
         answer = _visit(hm, artifact)
     finally:
-        object.__setattr__(service.me, "keys", rings["hm"])
+        object.__setattr__(service.me, "ring", rings["hm"])
     watch.refused_unanswered(answer)
     _honest_retry_works(hm, genuine)
 
