@@ -139,6 +139,8 @@ class PhaseResult:
     cpu_ms: dict[str, float]
     rsa_ops: dict[str, dict[str, tuple[float, float]]]
     client_cpu_ms: float
+    #: HTTP requests each role served per login (counted inside the servers).
+    requests: dict[str, float] = field(default_factory=dict)
     memory: dict[str, dict[int, dict[str, int]]] = field(default_factory=dict)
     first_error: str = ""
 
@@ -169,6 +171,7 @@ class PhaseResult:
             },
             "cpu_ms_per_login": self.cpu_ms,
             "client_cpu_ms_per_login": self.client_cpu_ms,
+            "http_requests_per_login": self.requests,
             "rsa_private_ops_per_login": {
                 role: {name: {"sign": s, "decrypt": d} for name, (s, d) in ops.items()}
                 for role, ops in self.rsa_ops.items()
@@ -217,6 +220,7 @@ def run_phase(
 
     cpu_before = {role: server.cpu() for role, server in servers.items()}
     rsa_before = _rsa_snapshot(count_dir)
+    requests_before = _request_snapshot(count_dir)
     client_before = time.process_time()
     started = time.perf_counter()
     threads = [threading.Thread(target=worker, args=(t,)) for t in range(concurrency)]
@@ -228,6 +232,7 @@ def run_phase(
     client_cpu = time.process_time() - client_before
     cpu_after = {role: server.cpu() for role, server in servers.items()}
     rsa_after = _rsa_snapshot(count_dir)
+    requests_after = _request_snapshot(count_dir)
     done = len(latencies)
     per = max(done, 1)
     return PhaseResult(
@@ -249,9 +254,19 @@ def run_phase(
             for role, keys in rsa_after.items()
         },
         client_cpu_ms=client_cpu * 1000 / per,
+        requests={
+            role: (requests_after[role] - requests_before.get(role, 0)) / per
+            for role in requests_after
+        },
         memory={role: server.worker_memory() for role, server in servers.items()},
         first_error=errors[0] if errors else "",
     )
+
+
+def _request_snapshot(count_dir: Path | None) -> dict[str, int]:
+    if count_dir is None:
+        return {}
+    return {role: rsa_count.read_requests(count_dir, role) for role in ROLES}
 
 
 def _rsa_snapshot(count_dir: Path | None) -> dict[str, dict[str, tuple[int, int]]]:
@@ -478,6 +493,7 @@ def summarise(result: dict[str, Any]) -> str:
                     f"    {role}: {ops:.2f} RSA private ops/login ({detail}) -> floor "
                     f"{floor:.1f} ms; CPU/floor {cpu[role] / floor:.2f}x{extra}"
                 )
+            lines.extend(_serving_floor_lines(run, phase, sign_ms))
             memory = phase["worker_memory_kib"]
             lines.append(
                 "    worker VmHWM MiB: "
@@ -502,6 +518,30 @@ def summarise(result: dict[str, Any]) -> str:
         lines.append("")
         lines.append(result["profile"])
     return "\n".join(lines)
+
+
+def _serving_floor_lines(run: dict[str, Any], phase: dict[str, Any], sign_ms: float) -> list[str]:
+    """The broker's requests per login times an empty app's cost, beside the RSA floor.
+
+    This is what the broker must spend per login before any code of its own runs: if it is
+    larger than the RSA floor, no broker on this server and framework reaches 2x that floor.
+    """
+    floor_cost = run.get("server_floor_ms_per_request")
+    served = phase.get("http_requests_per_login", {}).get("broker")
+    ops = private_ops(phase, "broker")
+    if not floor_cost or not served or not ops:
+        return []
+    rsa_floor = ops * sign_ms
+    serving = served * floor_cost["flask"]
+    cpu = phase["cpu_ms_per_login"]["broker"]
+    return [
+        f"    broker serves {served:.1f} HTTP requests/login; an empty app under the same "
+        f"gunicorn costs {floor_cost['gunicorn']:.3f} ms/request (with Flask "
+        f"{floor_cost['flask']:.3f}) -> serving floor {serving:.1f} ms/login",
+        f"    broker lower bound RSA + serving = {rsa_floor + serving:.1f} ms = "
+        f"{(rsa_floor + serving) / rsa_floor:.2f}x the RSA floor; broker's own code beyond "
+        f"both: {cpu - rsa_floor - serving:.1f} ms",
+    ]
 
 
 def profile_report(profile_dir: Path, limit: int = 30) -> str:
@@ -571,7 +611,9 @@ def run(
                                       max(concurrencies), sso_login(bench, max(concurrencies)))
                     phases.append(phase.as_dict())
                 result["runs"].append(
-                    {"workers": workers, "threads": args.threads, "phases": phases}
+                    {"workers": workers, "threads": args.threads, "phases": phases,
+                     "server_floor_ms_per_request": server_floor(
+                         directory, workers, args.threads)}
                 )
                 if args.leak and workers == _ints(args.workers)[-1]:
                     result["leak"] = leak_check(bench, args.leak, max(concurrencies))
@@ -599,6 +641,40 @@ def run(
         bench.close()
         if not keep:
             shutil.rmtree(directory, ignore_errors=True)
+    return result
+
+
+def server_floor(
+    directory: Path, workers: int, threads: int, requests_count: int = 2000
+) -> dict[str, float]:
+    """CPU ms per request of the empty apps of :mod:`bench.floor_app` under the roles' gunicorn.
+
+    The same workers and threads as the roles, a kept-alive connection from ``requests`` as the
+    benchmark's browsers use, a small form POST like most broker requests; CPU from the
+    server processes' own accounting, after 200 warm-up requests.
+    """
+    result: dict[str, float] = {}
+    apps = (("gunicorn", "bench.floor_app:raw"), ("flask", "bench.floor_app:flask_app"))
+    for name, target in apps:
+        (port,) = free_ports(1)
+        server = gunicorn(
+            f"floor-{name}", sys.executable, "bench.wsgi_role:app", port, directory / "logs",
+            workers=workers, threads=threads,
+            env={"BENCH_ROLE": f"floor-{name}", "BENCH_APP": target},
+            cwd=Path(__file__).resolve().parent.parent,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}/floor"
+            wait_http(url, server.process)
+            with requests.Session() as session:
+                for _ in range(200):
+                    session.post(url, data={"SAMLart": "x" * 44, "RelayState": "r"}, timeout=10)
+                before = server.cpu()
+                for _ in range(requests_count):
+                    session.post(url, data={"SAMLart": "x" * 44, "RelayState": "r"}, timeout=10)
+                result[name] = (server.cpu() - before) * 1000 / requests_count
+        finally:
+            server.stop()
     return result
 
 

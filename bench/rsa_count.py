@@ -106,6 +106,23 @@ def install(directory: Path, role: str) -> None:
     KeyPair.__init__ = counting_init  # type: ignore[method-assign]
 
 
+def count_requests(app: Any, directory: Path, role: str) -> Any:
+    """``app`` counting the HTTP requests this process serves (read with :func:`read_requests`)."""
+    counter = _Counter(directory, f"http_{role}")
+    slot = counter.slot("requests")
+
+    def counting(environ: dict[str, Any], start_response: Any) -> Any:
+        counter.add(slot, 0)
+        return app(environ, start_response)
+
+    return counting
+
+
+def read_requests(directory: Path, role: str) -> int:
+    """HTTP requests served so far by every process of ``role`` (see :func:`count_requests`)."""
+    return read_counts(directory, f"http_{role}").get("requests", (0, 0))[0]
+
+
 def read_counts(directory: Path, role: str) -> dict[str, tuple[int, int]]:
     """(signs, decryptions) per key name, summed over every process of ``role`` so far."""
     totals: dict[str, tuple[int, int]] = {}

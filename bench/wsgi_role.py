@@ -106,6 +106,8 @@ def _build() -> WsgiApp:
         from makelaar.serve import build_app
 
         application = build_app(role, Path(os.environ["BENCH_SETTINGS"]))
+    if count_dir:
+        application = rsa_count.count_requests(application, Path(count_dir), role)
     profile_dir = os.environ.get("BENCH_PROFILE_DIR")
     if profile_dir:
         application = _Profiled(application, Path(profile_dir) / f"{role}-{os.getpid()}.prof")

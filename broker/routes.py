@@ -46,11 +46,15 @@ class Cookies:
     """Signed cookies holding opaque ids only."""
 
     def __init__(self, secret: bytes, secure: bool) -> None:
-        self._secret = secret
         self._secure = secure
+        # One serializer per cookie, made once: each derives its key from the secret and salt.
+        self._serializers = {
+            name: URLSafeSerializer(secret, salt=f"makelaar-broker-{name.value}")
+            for name in CookieName
+        }
 
     def _serializer(self, name: CookieName) -> URLSafeSerializer:
-        return URLSafeSerializer(self._secret, salt=f"makelaar-broker-{name.value}")
+        return self._serializers[name]
 
     def read(self, name: CookieName) -> str | None:
         raw = request.cookies.get(name.value)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import asdict
 from dataclasses import dataclass
 from dataclasses import fields
 from dataclasses import replace
@@ -190,20 +189,38 @@ class LogoutState:
 _T = TypeVar("_T", FlowState, BrokerSession, LogoutState)
 
 
+_FIELD_NAMES: Final[dict[type, tuple[str, ...]]] = {}
+
+
+def _field_names(cls: type[Any]) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
+
+
 def _encode_value(value: Any) -> Any:
-    # (asdict has already turned a nested OidcReturn into a plain dict of strings.)
+    if isinstance(value, str) or value is None:
+        return value
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime):
         return saml_instant(value)
     if isinstance(value, tuple):
         return list(value)
+    if isinstance(value, OidcReturn):
+        return {name: getattr(value, name) for name in _field_names(OidcReturn)}
     return value
 
 
 def encode(value: FlowState | BrokerSession | LogoutState) -> bytes:
-    """JSON bytes with the type's version; only plain values, no pickling (STYLE §6)."""
-    data = {key: _encode_value(item) for key, item in asdict(value).items()}
+    """JSON bytes with the type's version; only plain values, no pickling (STYLE §6).
+
+    Fields are read one level deep by name rather than with ``dataclasses.asdict``, which
+    deep-copies every value (the stored assertions included) and cost more than the JSON
+    encoding itself on every stage change of a login.
+    """
+    data = {name: _encode_value(getattr(value, name)) for name in _field_names(type(value))}
     data["_v"] = STATE_VERSION
     return json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
 

@@ -68,10 +68,14 @@ def install(app: Flask, *, secret: bytes, role_name: str) -> None:
 
     @app.after_request
     def _after(response: Response) -> Response:
+        # One pass over the names already set: werkzeug's setdefault raises (and builds) an
+        # HTTP exception object for every absent header, which cost more than the headers.
+        present = {name.lower() for name, _ in response.headers}
         for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if response.mimetype == "text/html":
-            response.headers.setdefault("Content-Security-Policy", _csp(g.get("csp_nonce", "")))
+            if name.lower() not in present:
+                response.headers.add(name, value)
+        if response.mimetype == "text/html" and "content-security-policy" not in present:
+            response.headers.add("Content-Security-Policy", _csp(g.get("csp_nonce", "")))
         asked = request.args.get("lang", "")
         if asked in i18n.LANGUAGES:
             response.set_cookie(i18n.COOKIE, asked, samesite="Lax", httponly=True, path="/")
