@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from idp.db.models import Organisation
 from idp.portal import mails
+from idp.portal.audit import deferred as deferred_audit
 from idp.portal.audit import record
 from idp.portal.errors import Conflict
 from idp.portal.errors import Forbidden
@@ -245,20 +246,25 @@ def process_step(db: Session, organisation: Organisation, batch_id: int, *, at: 
     # The batch's counters are written once per step: a dirty batch in every row's flush
     # would make each flush walk its 2,000-row collection.
     actor = batch.created_by
-    for row in rows:
-        item = parse_new_means(row.data)
-        try:
-            with db.begin_nested():
-                placed = place_new_means(db, organisation=organisation, actor=actor,
-                                         item=item, at=at, tariffs=tariffs, base_url=base_url,
-                                         batch_id=batch_id)
-        except Conflict:
-            row.errors = "portal.csv.exists"
-        else:
-            row.request_id = placed.request_id
-            created += 1
-            outgoing.append(placed.mail)
-        row.done = True
+    # The rows' audit events are appended together at the end of the step, so the audit
+    # chain's lock is held for the last moment of the step, not all of it (AD logins wait on it).
+    with deferred_audit(db) as audit_events:
+        for row in rows:
+            item = parse_new_means(row.data)
+            mark = len(audit_events)
+            try:
+                with db.begin_nested():
+                    placed = place_new_means(db, organisation=organisation, actor=actor,
+                                             item=item, at=at, tariffs=tariffs,
+                                             base_url=base_url, batch_id=batch_id)
+            except Conflict:
+                del audit_events[mark:]
+                row.errors = "portal.csv.exists"
+            else:
+                row.request_id = placed.request_id
+                created += 1
+                outgoing.append(placed.mail)
+            row.done = True
     batch.created_rows += created
     batch.processed_rows += len(rows)
     remaining = db.scalars(select(ImportRow.id).where(
