@@ -48,8 +48,8 @@ from etoegang.exchange.artifact_service import ArtifactService
 from etoegang.exchange.peers import LocalEntity
 from etoegang.exchange.replay import ReplayGuard
 from etoegang.exchange.stores import StateOneTimeStore
-from etoegang.exchange.transport import HttpTransport
 from etoegang.exchange.transport import Transport
+from etoegang.exchange.transport import back_channel as http_back_channel
 from etoegang.state import StateStore
 from etoegang.state import store_from_url
 from keys.ring import load_ring
@@ -115,7 +115,11 @@ def create_app(
     directory = RegistryDirectory(registry)
     me = LocalEntity(settings.entity_id, keys, endpoints.ars, clock)
     one_time = StateOneTimeStore(store)
-    back_channel = transport if transport is not None else HttpTransport()
+    back_channel = (
+        transport
+        if transport is not None
+        else http_back_channel(settings.back_channel_ca_file, settings.back_channel_proxy)
+    )
     context = BrokerContext(
         entity_id=settings.entity_id,
         ring=keys,

@@ -63,6 +63,11 @@ class BrokerSettings:
     oidc_code_seconds: int = 60
     #: Lifetime of an access token (for the userinfo endpoint only).
     oidc_access_token_seconds: int = 300
+    #: CA certificates (PEM) the back channel trusts for peers' TLS; None: the system's.
+    back_channel_ca_file: Path | None = None
+    #: A forward proxy for the back channel (``http://proxy:3128``); None: direct. The
+    #: process environment's ``*_proxy`` variables are not read.
+    back_channel_proxy: str | None = None
 
     @property
     def prefix(self) -> str:
@@ -99,7 +104,7 @@ _OPTIONAL_INTS: Final = {
     "oidc_access_token_seconds": (30, 3600),
 }
 #: Optional paths: checked like the required ones when present.
-_OPTIONAL_PATHS: Final = ("oidc_clients", "eidas")
+_OPTIONAL_PATHS: Final = ("oidc_clients", "eidas", "back_channel_ca_file")
 _PATH_KEYS: Final = ("keys_dir", "catalogue", "catalogue_signer_metadata", "secret_key_file")
 _PATH_LIST_KEYS: Final = ("metadata", "metadata_authorities")
 
@@ -112,7 +117,7 @@ def _path(base: Path, value: str) -> Path:
 def settings_from_mapping(data: Mapping[str, Any], base: Path) -> BrokerSettings:
     """Validate a mapping (the parsed YAML) into settings; raise one :class:`ConfigError`."""
     problems: list[str] = []
-    known = set(_REQUIRED) | set(_OPTIONAL_INTS) | set(_OPTIONAL_PATHS)
+    known = set(_REQUIRED) | set(_OPTIONAL_INTS) | set(_OPTIONAL_PATHS) | {"back_channel_proxy"}
     for key in sorted(set(data) - known):
         problems.append(f"unknown key {key!r}")
     for key in _REQUIRED:
@@ -125,6 +130,12 @@ def settings_from_mapping(data: Mapping[str, Any], base: Path) -> BrokerSettings
                 problems.append(f"{key} must be a non-empty string")
             else:
                 values[key] = data[key].strip()
+    proxy = data.get("back_channel_proxy")
+    if proxy is not None:
+        if not isinstance(proxy, str) or not proxy.startswith(("http://", "https://")):
+            problems.append("back_channel_proxy must be an http:// or https:// URL")
+        else:
+            values["back_channel_proxy"] = proxy
     entity = values.get("entity_id", "")
     if entity and not entity.startswith("urn:etoegang:HM:"):
         problems.append("entity_id must be an HM EntityID (urn:etoegang:HM:<OIN>:entities:<n>)")

@@ -24,8 +24,8 @@ from etoegang.exchange.artifact_service import ArtifactService
 from etoegang.exchange.peers import LocalEntity
 from etoegang.exchange.replay import ReplayGuard
 from etoegang.exchange.stores import StateOneTimeStore
-from etoegang.exchange.transport import HttpTransport
 from etoegang.exchange.transport import Transport
+from etoegang.exchange.transport import back_channel as http_back_channel
 from etoegang.state import store_from_url
 from etoegang.state.store import StateStore
 from idp.context import EntityKit
@@ -72,7 +72,9 @@ def create_app(
 ) -> Flask:
     clock = clock or SystemClock()
     ids = ids or RandomIdSource()
-    transport = transport or HttpTransport()
+    transport = transport or http_back_channel(
+        settings.back_channel_ca_file, settings.back_channel_proxy
+    )
     state = state if state is not None else store_from_url(settings.state_url, clock=clock)
     trust = trust_from_files(settings.metadata_authorities)
     registry = load_registry(settings.metadata, trust, clock)

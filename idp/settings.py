@@ -56,6 +56,11 @@ class IdpSettings:
     sms_gateway_username: str | None = None
     #: File holding the gateway's password or API key (never the YAML itself).
     sms_gateway_secret_file: Path | None = None
+    #: CA certificates (PEM) the back channel trusts for peers' TLS; None: the system's.
+    back_channel_ca_file: Path | None = None
+    #: A forward proxy for the back channel (``http://proxy:3128``); None: direct. The
+    #: process environment's ``*_proxy`` variables are not read.
+    back_channel_proxy: str | None = None
 
     def secret_key(self) -> bytes:
         return bytes.fromhex(self.secret_key_file.read_text().strip())
@@ -76,6 +81,7 @@ _PATHS = {
     "pseudonym_secret_file",
     "sms_gateway_secret_file",
     "published_metadata_dir",
+    "back_channel_ca_file",
 }
 _PATH_LISTS = {"metadata", "metadata_authorities"}
 
@@ -100,7 +106,7 @@ def load_settings(path: Path) -> IdpSettings:
                 problems.append(f"{name!r} must be a list")
                 continue
             values[name] = tuple(Path(str(v)) for v in value)
-        elif name in ("sms_gateway_url", "sms_gateway_username"):
+        elif name in ("sms_gateway_url", "sms_gateway_username", "back_channel_proxy"):
             if value is not None and not isinstance(value, str):
                 problems.append(f"{name!r} must be a string")
             values[name] = value

@@ -150,8 +150,8 @@ def _attribute(parent: etree._Element, name: str, values: Sequence[str]) -> None
 def _entity_attributes(parent: etree._Element, levels: Sequence[str], ring: KeyRing) -> None:
     """``md:Extensions/mdattr:EntityAttributes``: the assurance certification (HM, AD) and
     the activation instant of each scheduled next key (:data:`KEY_ACTIVATION`), so peers know
-    which key to expect from when. Nothing at all when there is neither: DV metadata then
-    lists only what its table allows (spec §5.1)."""
+    which key to expect from when. Nothing at all when there is neither. Never used for DV
+    metadata, which may hold only what its table lists (spec §5.1)."""
     scheduled = ring.scheduled()
     if not levels and not scheduled:
         return
@@ -309,7 +309,9 @@ def build_dv(inp: DvInput, clock: Clock, ids: IdSource) -> etree._Element:
         raise ValueError("service indexes must be unique")
     inp = _as_of(inp, clock)
     root = _entity(inp, clock, ids)
-    _entity_attributes(root, (), inp.keys)
+    # No md:Extensions, not even during a key rollover: DV metadata holds only what the spec
+    # table lists (§5.1) and brokers refuse anything else. The next certificate is published
+    # as a KeyDescriptor; its activation reaches the broker through the catalogue update.
     sp = _md(
         root,
         "SPSSODescriptor",

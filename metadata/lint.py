@@ -31,6 +31,7 @@ from etoegang.errors import MalformedIdentifier
 from etoegang.errors import SignatureAlgorithmRefused
 from etoegang.errors import SignatureError
 from etoegang.errors import XmlError
+from etoegang.messages.fields import children
 from etoegang.xml.ns import DS
 from etoegang.xml.ns import MD
 from etoegang.xml.ns import qname
@@ -112,6 +113,18 @@ _FORBIDDEN_IN_SP = ("NameIDFormat", "ManageNameIDService")
 _FORBIDDEN_IN_ENTITY = (
     "IDPSSODescriptor", "AuthnAuthorityDescriptor", "AttributeAuthorityDescriptor",
     "PDPDescriptor", "RoleDescriptor", "AffiliationDescriptor", "AdditionalMetadataLocation",
+)
+#: What DV metadata may hold (spec §5.1 table; the endpoints DV libraries register as well).
+_ALLOWED_IN_ENTITY = frozenset(
+    {qname(DS, "Signature")}
+    | {qname(MD, n) for n in ("SPSSODescriptor", "Organization", "ContactPerson")}
+)
+_ALLOWED_IN_SP = frozenset(
+    qname(MD, n)
+    for n in (
+        "KeyDescriptor", "ArtifactResolutionService", "SingleLogoutService",
+        "AssertionConsumerService", "AttributeConsumingService",
+    )
 )
 #: Identifier-type attributes come from the catalogue's ECTA sets, never from a
 #: RequestedAttribute (spec §3.2).
@@ -217,14 +230,23 @@ def _md06_key_size(doc: _Doc) -> Iterator[Violation]:
 
 
 def _md07_forbidden_element(doc: _Doc) -> Iterator[Violation]:
-    for local in _FORBIDDEN_IN_ENTITY:
-        for element in doc.root.findall(qname(MD, local)):
-            yield _v("MD07", f"{local} is not allowed in DV metadata", element)
+    """An allow-list (spec §5.1: elements the table does not list MUST NOT appear), with the
+    reason spelled out for the elements DVs most often add by mistake."""
+    for child in children(doc.root):
+        local = etree.QName(child).localname
+        if local in _FORBIDDEN_IN_ENTITY:
+            yield _v("MD07", f"{local} is not allowed in DV metadata", child)
+        elif child.tag not in _ALLOWED_IN_ENTITY:
+            yield _v("MD07", f"{local} is not listed for DV metadata; brokers refuse it", child)
     if doc.sp is not None:
-        for local in _FORBIDDEN_IN_SP:
-            for element in doc.sp.findall(qname(MD, local)):
+        for child in children(doc.sp):
+            local = etree.QName(child).localname
+            if local in _FORBIDDEN_IN_SP:
                 yield _v("MD07", f"{local} is not allowed in DV metadata; brokers refuse it",
-                         element)
+                         child)
+            elif child.tag not in _ALLOWED_IN_SP:
+                yield _v("MD07", f"{local} is not listed for DV metadata; brokers refuse it",
+                         child)
 
 
 def _services(doc: _Doc) -> list[etree._Element]:

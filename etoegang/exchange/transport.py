@@ -12,6 +12,7 @@ from collections.abc import Callable
 from collections.abc import Iterable
 from dataclasses import dataclass
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 from typing import Protocol
 
@@ -95,6 +96,13 @@ class HttpTransport:
             raise TransportError("back-channel answer too large", debug=url)
         answer.release_conn()
         return HttpAnswer(answer.status, answer.headers.get("Content-Type", ""), data)
+
+
+def back_channel(ca_file: Path | None = None, proxy_url: str | None = None) -> HttpTransport:
+    """The transport a role's settings ask for (back_channel_ca_file, back_channel_proxy)."""
+    return HttpTransport(
+        verify_tls=str(ca_file) if ca_file is not None else True, proxy_url=proxy_url
+    )
 
 
 def _no_answer(url: str, exc: Exception) -> TransportError:

@@ -226,8 +226,12 @@ def _onboard(args: argparse.Namespace, clock: Clock | None = None) -> int:
               "DIR; nothing registered")
         return 2
     try:
-        hm_signing = load_ring(args.hm_keys, "hm").signing
-        signers = (hm_signing.as_peer(),)
+        # Signed with the key in use now (after a scheduled activation: the new one); read
+        # trusting every published HM signing key, so a catalogue signed before the switch
+        # is still accepted and comes out signed with the new key (the rollover runbook).
+        hm_ring = load_ring(args.hm_keys, "hm")
+        hm_signing = hm_ring.at(clock.now()).signing
+        signers = tuple(pair.as_peer() for pair in hm_ring.published_signing())
         broker = parse_catalogue(broker_path.read_bytes(), trust=signers, clock=clock)
     except (ProtocolError, KeyError_, OSError) as exc:
         print(f"makelaar dv onboard: {exc}; nothing registered")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import pytest
@@ -64,13 +66,30 @@ def test_malformed_file_is_one_md00_violation_not_a_traceback(
 def test_unsigned_and_tampered_files_break_md01_only() -> None:
     good = GOOD.read_bytes()
     clock = FixedClock(FIXTURE_INSTANT)
-    unsigned = good.replace(b"<ds:Signature>", b"<ds:Nope>").replace(b"</ds:Signature>",
-                                                                      b"</ds:Nope>")
+    unsigned = re.sub(rb"<ds:Signature>.*?</ds:Signature>", b"", good, flags=re.DOTALL)
+    assert unsigned != good
     # Only MD01: nothing else about the document changed.
     assert [v.rule for v in lint_dv_metadata(unsigned, clock)] == ["MD01"]
     tampered = good.replace(b"Vergunning aanvragen", b"Vergunning aanvrager")
     (violation,) = lint_dv_metadata(tampered, clock)
     assert violation.rule == "MD01" and "does not verify" in violation.message
+
+
+@pytest.mark.parametrize(
+    ("where", "element"),
+    [
+        (b"<md:SPSSODescriptor", b"<md:Extensions><x:Any xmlns:x='urn:x'/></md:Extensions>"),
+        (b"<md:KeyDescriptor", b"<md:NameIDFormat>urn:x</md:NameIDFormat>"),
+    ],
+    ids=["extensions-in-entity", "nameidformat-in-sp"],
+)
+def test_an_unlisted_element_breaks_md07(where: bytes, element: bytes) -> None:
+    """Spec 5.1: elements the table does not list MUST NOT appear (an allow-list)."""
+    good = re.sub(rb"<ds:Signature>.*?</ds:Signature>", b"", GOOD.read_bytes(), flags=re.DOTALL)
+    changed = good.replace(where, element + where, 1)
+    assert changed != good
+    rules = [v.rule for v in lint_dv_metadata(changed, FixedClock(FIXTURE_INSTANT))]
+    assert rules == ["MD01", "MD07"]
 
 
 def test_expired_valid_until_and_certificates_are_reported() -> None:
