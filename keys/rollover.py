@@ -35,8 +35,8 @@ def activation_path(directory: Path, role: str, slot: str) -> Path:
 def parse_activation(text: str, *, where: str = "activation") -> datetime:
     """One ISO-8601 instant with an offset (``Z`` or ``+hh:mm``), as aware UTC.
 
-    :raises ActivationError: not an instant, or no offset (a local time would switch keys at a
-        different moment on every machine).
+    :raises ActivationError: not an instant, no offset (a local time would switch keys at a
+        different moment on every machine), or a fraction of a second.
     """
     value = text.strip()
     try:
@@ -45,6 +45,10 @@ def parse_activation(text: str, *, where: str = "activation") -> datetime:
         raise ActivationError(f"{where}: {value[:40]!r} is not an ISO-8601 instant") from exc
     if parsed.tzinfo is None:
         raise ActivationError(f"{where}: {value[:40]!r} has no offset; write it in UTC with Z")
+    if parsed.microsecond:
+        # Activation files hold whole seconds: what is checked must be what is written.
+        raise ActivationError(f"{where}: {value[:40]!r} has a fraction of a second; give whole "
+                              "seconds")
     return parsed.astimezone(UTC)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import re
 from dataclasses import dataclass
 from dataclasses import replace
@@ -57,6 +58,8 @@ SP_DESCRIPTOR = qname(MD, "SPSSODescriptor")
 # The interface version attribute lives in a per-version namespace
 # (``urn:etoegang:1.13:metadata-extension`` in observed HM metadata, spec §5.2).
 _VERSION_NS = re.compile(r"^urn:etoegang:[0-9.]+:metadata-extension$")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,40 +257,56 @@ def _entity_attributes(entity: etree._Element) -> tuple[EntityAttribute, ...]:
 
 
 def _key_activations(
-    attributes: tuple[EntityAttribute, ...], roles: tuple[IdpRole | SpRole, ...]
+    entity_id: str,
+    attributes: tuple[EntityAttribute, ...],
+    roles: tuple[IdpRole | SpRole, ...],
 ) -> tuple[KeyActivation, ...]:
     """Each ``<use> <KeyName> <instant>`` value of the key-activation attribute, checked
-    against the keys the entity publishes: a peer that announces a rollover for a key it does
-    not publish has broken metadata, refused with the reason rather than guessed around."""
+    against the keys the entity publishes.
+
+    A value that is malformed or names a key the entity does not publish is left out with a
+    warning, not fatal: the announcement only tells which published key a peer will use when
+    (it decides which of its encryption certificates we encrypt to), while refusing it would
+    refuse the whole file, and with a network aggregate every other participant in it.
+    """
     found: list[KeyActivation] = []
     for attribute in attributes:
         if attribute.name != KEY_ACTIVATION:
             continue
         for value in attribute.values:
-            parts = value.split()
-            if len(parts) != 3:
-                raise MetadataMalformed(
-                    "key-activation values are '<use> <KeyName> <instant>'", debug=value[:120]
+            problem, activation = _key_activation(value, roles)
+            if activation is None:
+                log.warning(
+                    "key-activation value of %s ignored: %s (%r)", entity_id, problem, value[:120]
                 )
-            use = KeyUse(parts[0])
-            try:
-                at = parse_instant(parts[2])
-            except XmlValueError as exc:
-                raise MetadataMalformed(
-                    "key-activation instant is not an xs:dateTime", debug=value[:120]
-                ) from exc
-            published = [
-                cert
-                for role in roles
-                for cert in (role.keys.signing if use is KeyUse.SIGNING else role.keys.encryption)
-            ]
-            if not any(cert.matches(parts[1]) for cert in published):
-                raise MetadataMalformed(
-                    f"key-activation names a {use.value} key the metadata does not publish",
-                    debug=parts[1][:80],
-                )
-            found.append(KeyActivation(use, parts[1], at))
+                continue
+            found.append(activation)
     return tuple(found)
+
+
+def _key_activation(
+    value: str, roles: tuple[IdpRole | SpRole, ...]
+) -> tuple[str, KeyActivation | None]:
+    """One announced activation, or the reason it is not acceptable."""
+    parts = value.split()
+    if len(parts) != 3:
+        return "key-activation values are '<use> <KeyName> <instant>'", None
+    try:
+        use = KeyUse(parts[0])
+    except MetadataMalformed:
+        return "the use is signing or encryption", None
+    try:
+        at = parse_instant(parts[2])
+    except XmlValueError:
+        return "the instant is not an xs:dateTime", None
+    published = [
+        cert
+        for role in roles
+        for cert in (role.keys.signing if use is KeyUse.SIGNING else role.keys.encryption)
+    ]
+    if not any(cert.matches(parts[1]) for cert in published):
+        return f"it names a {use.value} key the metadata does not publish", None
+    return "", KeyActivation(use, parts[1], at)
 
 
 def _interface_version(entity: etree._Element) -> str | None:
@@ -348,7 +367,7 @@ def parse_entity(element: etree._Element, inherited: _Inherited | None = None) -
         organisation=_organisation(element),
         contacts=_contacts(element),
         entity_attributes=attributes,
-        key_activations=_key_activations(attributes, roles),
+        key_activations=_key_activations(entity_id, attributes, roles),
     )
 
 

@@ -44,6 +44,11 @@ DEFAULT_NODE_PORT: Final = 6379
 DEFAULT_SENTINEL_PORT: Final = 26379
 #: The query options these URLs accept, besides ``prefix``.
 SOCKET_OPTIONS: Final = ("socket_timeout", "socket_connect_timeout")
+#: Defaults when the URL sets none (redis-py would wait without limit): an unreachable node
+#: must cost a request seconds, and a node's first connect is made while other request
+#: threads wait for the client.
+DEFAULT_CONNECT_TIMEOUT: Final = 3.0
+DEFAULT_SOCKET_TIMEOUT: Final = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,8 +224,8 @@ def _options(
     return ConnectionOptions(
         username=username,
         password=password,
-        socket_timeout=seen.get("socket_timeout"),
-        socket_connect_timeout=seen.get("socket_connect_timeout"),
+        socket_timeout=seen.get("socket_timeout", DEFAULT_SOCKET_TIMEOUT),
+        socket_connect_timeout=seen.get("socket_connect_timeout", DEFAULT_CONNECT_TIMEOUT),
     )
 
 

@@ -158,6 +158,10 @@ def test_instants_are_read_with_any_offset_and_written_in_utc() -> None:
     assert format_activation(T.astimezone(tz=None)) == "2026-11-02T09:30:00Z"
     with pytest.raises(ActivationError, match="slot must be one of"):
         activation_path(Path("."), "hm", "tls")
+    # Files hold whole seconds; an instant with a fraction would be checked as one instant
+    # and written as another.
+    with pytest.raises(ActivationError, match="fraction of a second"):
+        parse_activation("2026-11-02T09:30:00.5Z")
 
 
 def test_no_activation_file_means_nothing_scheduled(tmp_path: Path) -> None:

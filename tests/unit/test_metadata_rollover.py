@@ -5,6 +5,7 @@ import, and decides which of a peer's certificates is used when."""
 from __future__ import annotations
 
 import base64
+import logging
 from dataclasses import replace
 from datetime import UTC
 from datetime import datetime
@@ -15,7 +16,6 @@ from lxml import etree
 
 from etoegang.clock import FixedClock
 from etoegang.clock import SequentialIdSource
-from etoegang.errors import MetadataMalformed
 from etoegang.xml.ns import DS
 from etoegang.xml.ns import MD
 from etoegang.xml.ns import MDATTR
@@ -183,15 +183,21 @@ def _entity_with_value(ring: KeyRing, value: str) -> etree._Element:
     ],
     ids=["two-parts", "bad-instant", "unknown-key", "wrong-use", "unknown-use"],
 )
-def test_a_broken_activation_value_is_refused_with_the_reason(
-    rings: dict[str, KeyRing], value: str, message: str
+def test_a_broken_activation_value_is_ignored_with_the_reason(
+    rings: dict[str, KeyRing], value: str, message: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """The announcement is advice: a bad one is logged and left out, and the entity (and so
+    a whole network aggregate) still loads, with its keys as published."""
     ring = rings["hm"]
     assert ring.signing_next is not None
     text = value.format(name=ring.signing_next.key_name, other=rings["dv"].signing.key_name)
-    with pytest.raises(MetadataMalformed) as caught:
-        parse_entity(_entity_with_value(ring, text))
-    assert message in caught.value.public
+    with caplog.at_level(logging.WARNING, logger="metadata.parse"):
+        entity = parse_entity(_entity_with_value(ring, text))
+    assert entity.key_activations == ()
+    assert [c.key_name for c in entity.signing_certificates()][:2] == [
+        ring.signing.key_name, ring.signing_next.key_name]
+    (record,) = [r for r in caplog.records if "key-activation value" in r.getMessage()]
+    assert message in record.getMessage()
 
 
 def test_the_active_certificate_rule(rings: dict[str, KeyRing]) -> None:

@@ -28,10 +28,11 @@ def test_a_cluster_url_names_every_startup_node_with_the_prefix_and_socket_optio
 
 def test_cluster_credentials_are_percent_decoded_and_passed_to_the_nodes() -> None:
     spec = parse_cluster_url("redis+cluster://app:p%40ss%3Aw0rd@h1:7000,h2:7001")
-    assert spec.options.kwargs() == {"username": "app", "password": "p@ss:w0rd"}
+    timeouts = {"socket_timeout": 5.0, "socket_connect_timeout": 3.0}  # the defaults
+    assert spec.options.kwargs() == {"username": "app", "password": "p@ss:w0rd", **timeouts}
     assert spec.prefix is None
     only_password = parse_cluster_url("redis+cluster://:secret@h1:7000")
-    assert only_password.options.kwargs() == {"password": "secret"}
+    assert only_password.options.kwargs() == {"password": "secret", **timeouts}
 
 
 def test_a_sentinel_url_names_the_sentinels_the_service_and_the_database() -> None:
@@ -42,7 +43,9 @@ def test_a_sentinel_url_names_the_sentinels_the_service_and_the_database() -> No
     assert spec.service == "make laar"
     assert spec.db == 3
     assert spec.prefix == "makelaar:idp:"
-    assert spec.options.kwargs() == {"password": "secret"}
+    assert spec.options.kwargs() == {
+        "password": "secret", "socket_timeout": 5.0, "socket_connect_timeout": 3.0
+    }
     assert parse_sentinel_url("redis+sentinel://s1:26379/mymaster").db == 0
 
 
