@@ -57,6 +57,14 @@ class Cookies:
         return self._serializers[name]
 
     def read(self, name: CookieName) -> str | None:
+        """The cookie's id if its signature holds; checked once per request (the correlation id
+        and the view both ask for the flow cookie)."""
+        checked: dict[CookieName, str | None] = g.setdefault("broker_cookies", {})
+        if name not in checked:
+            checked[name] = self._check(name)
+        return checked[name]
+
+    def _check(self, name: CookieName) -> str | None:
         raw = request.cookies.get(name.value)
         if not raw:
             return None
