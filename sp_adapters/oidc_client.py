@@ -44,6 +44,8 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from joserfc.jwk import RSAKey
 
+from etoegang.clock import Clock
+from etoegang.clock import SystemClock
 from etoegang.crypto.xmlenc import decrypt
 from etoegang.errors import ProtocolError
 from etoegang.state.store import StateStore
@@ -121,6 +123,7 @@ class EHerkenningOidc:
         keys: KeyRing,
         state: StateStore,
         secret: bytes,
+        clock: Clock | None = None,
     ) -> None:
         self.issuer = issuer.rstrip("/")
         self.base_url = base_url.rstrip("/")
@@ -132,8 +135,19 @@ class EHerkenningOidc:
         self._on_login: LoginHandler | None = None
         self._on_failure: FailureHandler | None = None
         self._on_logout: LogoutHandler | None = None
-        pair = keys.signing
-        self._signing = RSAKey.import_key(pair.private_pem(), {"kid": pair.key_name})
+        self._clock: Clock = clock or SystemClock()
+        self._jwks: dict[str, RSAKey] = {}
+
+    def client_key(self) -> RSAKey:
+        """The private_key_jwt key in use now: after a scheduled activation the next one (our
+        client registration at the broker lists both), as a JWK made once per key."""
+        pair = self.keys.at(self._clock.now()).signing
+        key = self._jwks.get(pair.key_name)
+        if key is None:
+            key = self._jwks[pair.key_name] = RSAKey.import_key(
+                pair.private_pem(), {"kid": pair.key_name}
+            )
+        return key
 
     @property
     def redirect_uri(self) -> str:
@@ -256,7 +270,7 @@ class EHerkenningOidc:
     def _redeem(self, pending: Mapping[str, Any], code: str) -> OidcLogin:
         client_id = str(pending["client_id"])
         metadata = self.metadata()
-        session = OAuth2Session(client_id, self._signing,
+        session = OAuth2Session(client_id, self.client_key(),
                                 token_endpoint_auth_method="private_key_jwt",  # noqa: S106
                                 redirect_uri=self.redirect_uri)
         session.register_client_auth_method(_ShortPrivateKeyJWT(metadata["token_endpoint"]))

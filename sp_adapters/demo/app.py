@@ -69,7 +69,7 @@ def create_app(
             issuer=oidc_issuer, base_url=settings.base_url,
             client_ids={s.index: s.service_id for s in settings.services},
             keys=load_ring(settings.keys_dir, settings.key_role), state=store,
-            secret=settings.secret(),
+            secret=settings.secret(), clock=clock,
         )
         oidc.init_app(app)
 
