@@ -1,11 +1,14 @@
-"""Private Redis topologies for tests: a three-node Redis Cluster and a Sentinel-watched master.
+"""Private Redis topologies for tests: a three-node Redis Cluster, a Sentinel-watched master,
+and a master with a replica and three Sentinels to fail over.
 
 Each is started from the ``redis-server`` binary on free loopback ports, in a temporary
-directory, without persistence (``--save '' --appendonly no``), and stopped at the end of the
-session; the machine's shared Redis is never touched. The fixtures are session-scoped and
-registered in ``tests/conftest.py``, so the state-store contract tests and the end-to-end login
-share one cluster (forming it takes about a second). Without ``redis-server`` (or, for the
-cluster, ``redis-cli``) they skip and say which binary is missing.
+directory, without persistence (``--save '' --appendonly no``), and stopped (by its pid) at
+the end of the session; the machine's shared Redis is never touched. The fixtures are
+registered in ``tests/conftest.py``. The cluster and the Sentinel are session-scoped, so the
+state-store contract tests and the end-to-end login share one cluster (forming it takes about
+a second); the failover topology is made for each test that asks for it (about half a
+second), since a failover changes it for good. Without ``redis-server`` (or, for the cluster,
+``redis-cli``) they skip and say which binary is missing.
 """
 
 from __future__ import annotations
@@ -245,5 +248,128 @@ def redis_sentinel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sentine
 
         _wait("the Sentinel to know the master", knows_the_master)
         yield setup
+    finally:
+        processes.stop()
+
+
+# -- Redis Sentinel with a replica, for failovers ----------------------------------------------
+
+#: The name the failover Sentinels monitor their master under (not the session Sentinel's).
+FAILOVER_SERVICE = "makelaar-failover"
+#: A master that has not answered for this long is down (30 s by default).
+FAILOVER_DOWN_AFTER_MS = 1000
+#: How long one failover may take, and twice this before the same master is failed over again.
+FAILOVER_TIMEOUT_MS = 3000
+#: Sentinel's own periods (``SENTINEL DEBUG``, Redis >= 6.2), shortened so that a failover takes
+#: about a second, not ten: ``info-period`` (10 s) is how often a Sentinel reads INFO of the
+#: master and replicas (how it learns of the replica and of a promotion), ``publish-period``
+#: (2 s) how often Sentinels say hello to each other (how they find each other and spread a new
+#: master) and, times four, how long a Sentinel waits before demoting a former master that
+#: still says it is master; ``ask-period`` (1 s) how often a Sentinel asks the others whether
+#: they, too, find the master down.
+FAILOVER_SENTINEL_DEBUG = {"info-period": 200, "publish-period": 200, "ask-period": 200}
+
+
+@dataclass(frozen=True, slots=True)
+class FailoverSetup:
+    """A master, its replica and three Sentinels that monitor them (quorum 2), each its own
+    process: what a production Sentinel deployment is, in miniature."""
+
+    master_port: int
+    replica_port: int
+    sentinel_ports: tuple[int, ...]
+    processes: dict[int, subprocess.Popen[bytes]]
+    service: str = FAILOVER_SERVICE
+
+    def url(self, prefix: str) -> str:
+        """A ``redis+sentinel://`` state-store URL naming every Sentinel."""
+        hosts = ",".join(f"127.0.0.1:{port}" for port in self.sentinel_ports)
+        return f"redis+sentinel://{hosts}/{self.service}?" + urlencode({"prefix": prefix})
+
+    def sentinels(self) -> list[redis.Redis]:
+        return [node_client(port) for port in self.sentinel_ports]
+
+    def masters_named(self) -> set[int]:
+        """The master port that each Sentinel gives for the service (one, once they agree)."""
+        ports = set()
+        for sentinel in self.sentinels():
+            address = sentinel.sentinel_get_master_addr_by_name(self.service)
+            ports.add(int(address[1]) if isinstance(address, tuple) else 0)
+        return ports
+
+    def role(self, port: int) -> str:
+        """``master`` or ``slave``, as the server itself says."""
+        return str(node_client(port).info("replication")["role"])
+
+    def kill(self, port: int) -> None:
+        """SIGKILL the server on ``port`` (a crash: no goodbye to clients or replicas)."""
+        process = self.processes[port]
+        process.kill()
+        process.wait(timeout=5)
+
+
+def _in_sync(replica_port: int) -> bool:
+    return node_client(replica_port).info("replication").get("master_link_status") == "up"
+
+
+def _sentinels_ready(setup: FailoverSetup) -> bool:
+    """Every Sentinel names the master, knows the replica in sync and the two other Sentinels."""
+    if setup.masters_named() != {setup.master_port}:
+        return False
+    for sentinel in setup.sentinels():
+        replicas = sentinel.sentinel_slaves(setup.service)
+        if not any(int(r["port"]) == setup.replica_port and r["flags"] == "slave"
+                   and r["master-link-status"] == "ok" for r in replicas):
+            return False
+        others = sentinel.sentinel_sentinels(setup.service)
+        if not isinstance(others, list) or len(others) != len(setup.sentinel_ports) - 1:
+            return False
+    return True
+
+
+def start_failover_topology(directory: Path, processes: _Processes) -> FailoverSetup:
+    """Start a master, a replica in sync with it and three Sentinels that know both."""
+    master_port, replica_port, *sentinel_ports = free_ports(5)
+    servers = {}
+    for name, port, extra in (("master", master_port, []),
+                              ("replica", replica_port,
+                               ["--replicaof", "127.0.0.1", str(master_port)])):
+        # Full syncs start at once, not after the 5 s that a diskless sync waits for more
+        # replicas by default (also when the former master rejoins as a replica).
+        servers[port] = processes.start(name, [
+            "--port", str(port), *_persistence_off(), "--dir", str(directory),
+            "--repl-diskless-sync-delay", "0", *extra,
+        ])
+    _wait("the failover master", node_client(master_port).ping)
+    _wait("the replica to be in sync with the master", partial(_in_sync, replica_port))
+    setup = FailoverSetup(master_port, replica_port, tuple(sentinel_ports), servers)
+    quorum = len(sentinel_ports) // 2 + 1
+    for port in sentinel_ports:
+        # Each Sentinel rewrites its configuration file, so each gets one of its own.
+        config = directory / f"sentinel-{port}.conf"
+        config.write_text(
+            f"port {port}\nbind 127.0.0.1\ndir {directory}\n"
+            f"sentinel monitor {FAILOVER_SERVICE} 127.0.0.1 {master_port} {quorum}\n"
+            f"sentinel down-after-milliseconds {FAILOVER_SERVICE} {FAILOVER_DOWN_AFTER_MS}\n"
+            f"sentinel failover-timeout {FAILOVER_SERVICE} {FAILOVER_TIMEOUT_MS}\n"
+        )
+        processes.start(f"sentinel-{port}", [str(config), "--sentinel"])
+    for port in sentinel_ports:
+        _wait(f"Sentinel {port}", node_client(port).ping)
+        debug = [str(part) for pair in FAILOVER_SENTINEL_DEBUG.items() for part in pair]
+        node_client(port).execute_command(  # type: ignore[no-untyped-call]
+            "SENTINEL", "DEBUG", *debug)
+    _wait("the Sentinels to know the master, the replica and each other",
+          partial(_sentinels_ready, setup))
+    return setup
+
+
+@pytest.fixture()
+def redis_sentinel_failover(tmp_path: Path) -> Iterator[FailoverSetup]:
+    """A master, a replica and three Sentinels of this test's own, to fail over at will."""
+    _binary("redis-server")
+    processes = _Processes(tmp_path)
+    try:
+        yield start_failover_topology(tmp_path, processes)
     finally:
         processes.stop()
