@@ -485,7 +485,8 @@ def summarise(result: dict[str, Any]) -> str:
                 if role == "idp" and phase["name"] != "sso":
                     rest = cpu[role] - result["argon2_cpu_ms"]
                     extra = (
-                        f"; without argon2id {rest:.1f} ms = {rest / floor:.2f}x floor"
+                        f"; without argon2id (measured apart, so a rough estimate) "
+                        f"~{rest:.0f} ms = ~{rest / floor:.0f}x floor"
                         if floor
                         else ""
                     )
