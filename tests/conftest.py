@@ -16,6 +16,9 @@ from keys.ring import KeyRing
 from tests.redis_servers import redis_cluster  # noqa: F401 - session fixture, shared by all
 from tests.redis_servers import redis_sentinel  # noqa: F401 - session fixture, shared by all
 from tests.redis_servers import redis_sentinel_failover  # noqa: F401 - one per test
+from tests.redis_servers import redis_tls_cluster  # noqa: F401 - session fixture, shared by all
+from tests.redis_servers import redis_tls_files  # noqa: F401 - session fixture, shared by all
+from tests.redis_servers import redis_tls_sentinel  # noqa: F401 - session fixture, shared by all
 
 #: The instant golden files are made at.
 GOLDEN_INSTANT = datetime(2026, 11, 1, 12, 0, 0, tzinfo=UTC)

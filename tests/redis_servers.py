@@ -1,5 +1,6 @@
 """Private Redis topologies for tests: a three-node Redis Cluster, a Sentinel-watched master,
-and a master with a replica and three Sentinels to fail over.
+a master with a replica and three Sentinels to fail over, and a cluster and a Sentinel-watched
+master that speak only TLS (with a throwaway CA made for the session).
 
 Each is started from the ``redis-server`` binary on free loopback ports, in a temporary
 directory, without persistence (``--save '' --appendonly no``), and stopped (by its pid) at
@@ -9,6 +10,12 @@ state-store contract tests and the end-to-end login share one cluster (forming i
 a second); the failover topology is made for each test that asks for it (about half a
 second), since a failover changes it for good. Without ``redis-server`` (or, for the cluster,
 ``redis-cli``) they skip and say which binary is missing.
+
+The TLS data nodes listen on their TLS port only (``--port 0``) and verify each other with
+the session's CA; their certificate names 127.0.0.1 and localhost, so a client that checks the
+host name accepts it. The TLS master also demands a client certificate of every client. The
+TLS Sentinel answers on a plain port as well, so that a test can reach the master through it
+without TLS to the Sentinel (``sentinel_ssl=false``).
 """
 
 from __future__ import annotations
@@ -18,16 +25,30 @@ import socket
 import subprocess
 import time
 from collections.abc import Callable
+from collections.abc import Collection
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from functools import partial
+from ipaddress import IPv4Address
 from pathlib import Path
 from typing import IO
+from typing import Any
+from urllib.parse import quote
 from urllib.parse import urlencode
 
 import pytest
 import redis
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID
+from cryptography.x509.oid import NameOID
 from redis.backoff import NoBackoff
 from redis.cluster import ClusterNode
 from redis.cluster import RedisCluster
@@ -50,10 +71,13 @@ def free_ports(count: int) -> list[int]:
         return [int(s.getsockname()[1]) for s in sockets]
 
 
-def node_client(port: int) -> redis.Redis:
-    """A plain client of one server; no retries, so a dead server answers at once."""
+def node_client(port: int, tls: TlsFiles | None = None, password: str | None = None
+                ) -> redis.Redis:
+    """A client of one server (over TLS with the client certificate when ``tls`` is given);
+    no retries, so a dead server answers at once."""
     return redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=1, socket_timeout=5,
-                       retry=Retry(NoBackoff(), 0))
+                       retry=Retry(NoBackoff(), 0), password=password,
+                       **(tls.client_kwargs() if tls else {}))
 
 
 def cluster_node(port: int) -> ClusterNode:
@@ -114,8 +138,125 @@ class _Processes:
                          for p in sorted(self.directory.glob("*.log")))
 
 
+def _without(query: dict[str, str], omit: Collection[str]) -> dict[str, str]:
+    return {name: value for name, value in query.items() if name not in omit}
+
+
 def _persistence_off() -> list[str]:
     return ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+
+
+# -- TLS -------------------------------------------------------------------------------------
+
+#: The TLS servers' certificates are valid from a little before now until a day later.
+_TLS_VALIDITY = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class TlsFiles:
+    """PEM files of a throwaway CA, of the servers' certificate (127.0.0.1 and localhost; the
+    servers also present it to each other as clients) and of a client certificate, plus a CA
+    that signed none of them."""
+
+    ca: Path
+    server_cert: Path
+    server_key: Path
+    client_cert: Path
+    client_key: Path
+    other_ca: Path
+
+    def client_kwargs(self) -> dict[str, Any]:
+        """redis-py options of a verifying TLS client that presents the client certificate."""
+        return {"ssl": True, "ssl_ca_certs": str(self.ca), "ssl_certfile": str(self.client_cert),
+                "ssl_keyfile": str(self.client_key)}
+
+    def server_args(self, auth_clients: bool) -> list[str]:
+        """redis-server options: TLS for clients, replication and the cluster bus."""
+        return ["--tls-cert-file", str(self.server_cert), "--tls-key-file", str(self.server_key),
+                "--tls-ca-cert-file", str(self.ca), "--tls-replication", "yes",
+                "--tls-auth-clients", "yes" if auth_clients else "no"]
+
+    def url_options(self) -> dict[str, str]:
+        """The TLS options of a state-store URL that trusts the CA and has the client cert."""
+        return {"ssl_ca_certs": str(self.ca), "ssl_certfile": str(self.client_cert),
+                "ssl_keyfile": str(self.client_key)}
+
+
+def _ca(common_name: str, now: datetime) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + _TLS_VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False,
+                                     key_encipherment=False, data_encipherment=False,
+                                     key_agreement=False, key_cert_sign=True, crl_sign=True,
+                                     encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
+                       critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    return key, certificate
+
+
+def _leaf(ca_key: ec.EllipticCurvePrivateKey, ca: x509.Certificate, common_name: str,
+          now: datetime, *, server: bool) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    usages = [ExtendedKeyUsageOID.CLIENT_AUTH]
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
+        .issuer_name(ca.subject).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + _TLS_VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+                       critical=False)
+    )
+    if server:
+        usages.insert(0, ExtendedKeyUsageOID.SERVER_AUTH)
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([x509.DNSName("localhost"),
+                                         x509.IPAddress(IPv4Address("127.0.0.1"))]),
+            critical=False)
+    certificate = (builder.add_extension(x509.ExtendedKeyUsage(usages), critical=False)
+                   .sign(ca_key, hashes.SHA256()))
+    return key, certificate
+
+
+def _write_pem(path: Path, item: x509.Certificate | ec.EllipticCurvePrivateKey) -> Path:
+    if isinstance(item, x509.Certificate):
+        path.write_bytes(item.public_bytes(serialization.Encoding.PEM))
+    else:
+        path.write_bytes(item.private_bytes(serialization.Encoding.PEM,
+                                            serialization.PrivateFormat.PKCS8,
+                                            serialization.NoEncryption()))
+    return path
+
+
+def make_tls_files(directory: Path) -> TlsFiles:
+    """A new CA with a server and a client certificate (P-256: made in milliseconds)."""
+    now = datetime.now(UTC)
+    ca_key, ca = _ca("Makelaar TEST Redis CA", now)
+    server_key, server = _leaf(ca_key, ca, "makelaar-test-redis", now, server=True)
+    client_key, client = _leaf(ca_key, ca, "makelaar-test-client", now, server=False)
+    _, other_ca = _ca("Makelaar TEST unrelated CA", now)
+    return TlsFiles(
+        ca=_write_pem(directory / "ca.pem", ca),
+        server_cert=_write_pem(directory / "server.pem", server),
+        server_key=_write_pem(directory / "server.key", server_key),
+        client_cert=_write_pem(directory / "client.pem", client),
+        client_key=_write_pem(directory / "client.key", client_key),
+        other_ca=_write_pem(directory / "other-ca.pem", other_ca),
+    )
+
+
+@pytest.fixture(scope="session")
+def redis_tls_files(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
+    """The session's throwaway CA and certificates for the TLS servers and their clients."""
+    return make_tls_files(tmp_path_factory.mktemp("redis-tls"))
 
 
 # -- Redis Cluster ---------------------------------------------------------------------------
@@ -123,26 +264,44 @@ def _persistence_off() -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class ClusterNodes:
-    """A running three-primary Redis Cluster on loopback."""
+    """A running three-primary Redis Cluster on loopback (TLS only when ``tls`` is set)."""
 
     ports: tuple[int, ...]
+    tls: TlsFiles | None = None
+    #: A client per node, made on first use and kept: each TLS connection costs tens of ms
+    #: (redis-py loads the system trust store for every one).
+    nodes: dict[int, redis.Redis] = field(default_factory=dict, compare=False, repr=False)
 
-    def url(self, prefix: str, **options: str) -> str:
-        """A ``redis+cluster://`` state-store URL naming every node."""
-        hosts = ",".join(f"127.0.0.1:{port}" for port in self.ports)
-        return f"redis+cluster://{hosts}?" + urlencode({"prefix": prefix, **options})
+    @property
+    def hosts(self) -> str:
+        return ",".join(f"127.0.0.1:{port}" for port in self.ports)
+
+    def url(self, prefix: str, *, omit: Collection[str] = (), **options: str) -> str:
+        """A ``redis+cluster://`` state-store URL naming every node; for a TLS cluster a
+        ``rediss+cluster://`` one that trusts the session's CA (less the options in ``omit``)."""
+        if self.tls is None:
+            return f"redis+cluster://{self.hosts}?" + urlencode({"prefix": prefix, **options})
+        query = {"prefix": prefix, **self.tls.url_options(), **options}
+        return f"rediss+cluster://{self.hosts}?" + urlencode(_without(query, omit))
 
     def client(self) -> RedisCluster:
         """A cluster client for checks and clean-up (bytes, like the store's)."""
         return RedisCluster(
             startup_nodes=[cluster_node(port) for port in self.ports],
             socket_connect_timeout=1, socket_timeout=5,
+            **(self.tls.client_kwargs() if self.tls else {}),
         )
+
+    def node(self, port: int) -> redis.Redis:
+        """The kept client of the node on ``port``."""
+        if port not in self.nodes:
+            self.nodes[port] = node_client(port, self.tls)
+        return self.nodes[port]
 
     def keys_per_node(self, prefix: str) -> dict[int, list[bytes]]:
         """The keys under ``prefix`` that each node holds, asked of each node itself."""
         return {
-            port: list(node_client(port).scan_iter(match=prefix + "*", count=500))
+            port: list(self.node(port).scan_iter(match=prefix + "*", count=500))
             for port in self.ports
         }
 
@@ -150,32 +309,37 @@ class ClusterNodes:
         """Delete every key under ``prefix`` on every node, one key per DEL (keys on one node
         still lie in different slots, and DEL of several keys must stay within one slot)."""
         for port, keys in self.keys_per_node(prefix).items():
-            client = node_client(port)
             for key in keys:
-                client.delete(key)
+                self.node(port).delete(key)
 
 
-def _cluster_ok(port: int, nodes: int) -> bool:
-    info = node_client(port).cluster("INFO")  # redis-py parses it into a dict of str
+def _cluster_ok(port: int, nodes: int, tls: TlsFiles | None) -> bool:
+    info = node_client(port, tls).cluster("INFO")  # redis-py parses it into a dict of str
     return bool(info.get("cluster_state") == "ok"
                 and info.get("cluster_known_nodes") == str(nodes))
 
 
-def start_cluster(directory: Path, processes: _Processes, nodes: int = 3) -> ClusterNodes:
-    """Start ``nodes`` cluster-enabled servers and join them as primaries covering all slots."""
+def start_cluster(directory: Path, processes: _Processes, nodes: int = 3,
+                  tls: TlsFiles | None = None) -> ClusterNodes:
+    """Start ``nodes`` cluster-enabled servers and join them as primaries covering all slots;
+    with ``tls``, TLS is all they speak, to clients and on the cluster bus."""
     cli = _binary("redis-cli")
     ports = free_ports(2 * nodes)
     data, bus = ports[:nodes], ports[nodes:]
     for port, bus_port in zip(data, bus, strict=True):
+        listen = (["--port", str(port)] if tls is None else
+                  ["--port", "0", "--tls-port", str(port), "--tls-cluster", "yes",
+                   *tls.server_args(auth_clients=False)])
         processes.start(f"cluster-{port}", [
-            "--port", str(port), "--cluster-port", str(bus_port), *_persistence_off(),
+            *listen, "--cluster-port", str(bus_port), *_persistence_off(),
             "--cluster-enabled", "yes", "--cluster-config-file", f"nodes-{port}.conf",
             "--cluster-node-timeout", "2000", "--dir", str(directory),
         ])
     for port in data:
-        _wait(f"cluster node {port}", node_client(port).ping)
+        _wait(f"cluster node {port}", node_client(port, tls).ping)
+    cli_tls = [] if tls is None else ["--tls", "--cacert", str(tls.ca)]
     created = subprocess.run(  # noqa: S603 - the redis-cli binary and our arguments
-        [cli, "--cluster", "create", *(f"127.0.0.1:{port}" for port in data),
+        [cli, *cli_tls, "--cluster", "create", *(f"127.0.0.1:{port}" for port in data),
          "--cluster-replicas", "0", "--cluster-yes"],
         capture_output=True, text=True, timeout=60, check=False, stdin=subprocess.DEVNULL,
     )
@@ -183,8 +347,8 @@ def start_cluster(directory: Path, processes: _Processes, nodes: int = 3) -> Clu
         raise RuntimeError(f"redis-cli --cluster create failed:\n{created.stdout}\n"
                            f"{created.stderr}\n{processes.logs()}")
     for port in data:
-        _wait(f"cluster_state:ok on node {port}", partial(_cluster_ok, port, nodes))
-    return ClusterNodes(tuple(data))
+        _wait(f"cluster_state:ok on node {port}", partial(_cluster_ok, port, nodes, tls))
+    return ClusterNodes(tuple(data), tls)
 
 
 @pytest.fixture(scope="session")
@@ -199,25 +363,103 @@ def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClusterN
         processes.stop()
 
 
+@pytest.fixture(scope="session")
+def redis_tls_cluster(tmp_path_factory: pytest.TempPathFactory,
+                      redis_tls_files: TlsFiles) -> Iterator[ClusterNodes]:
+    """A three-node Redis Cluster that speaks only TLS, for the whole session."""
+    _binary("redis-server")
+    directory = tmp_path_factory.mktemp("redis-tls-cluster")
+    processes = _Processes(directory)
+    try:
+        yield start_cluster(directory, processes, tls=redis_tls_files)
+    finally:
+        processes.stop()
+
+
 # -- Redis Sentinel --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class SentinelSetup:
-    """A running master and one Sentinel that monitors it (quorum 1)."""
+    """A running master and one Sentinel that monitors it (quorum 1). With ``tls`` the master
+    speaks only TLS and demands a client certificate, and the Sentinel speaks TLS on
+    ``sentinel_port`` and plain Redis on ``sentinel_plain_port``; each may have a password."""
 
     master_port: int
     sentinel_port: int
     service: str = SENTINEL_SERVICE
+    tls: TlsFiles | None = None
+    sentinel_plain_port: int | None = None
+    master_password: str | None = None
+    sentinel_password: str | None = None
 
-    def url(self, prefix: str, db: int = 0) -> str:
-        """A ``redis+sentinel://`` state-store URL for the monitored master."""
-        return (f"redis+sentinel://127.0.0.1:{self.sentinel_port}/{self.service}/{db}?"
-                + urlencode({"prefix": prefix}))
+    def url(self, prefix: str, db: int = 0, *, scheme: str | None = None,
+            sentinel_port: int | None = None, omit: Collection[str] = (),
+            **options: str) -> str:
+        """A ``redis+sentinel://`` state-store URL for the monitored master; with TLS a
+        ``rediss+sentinel://`` one with the CA, the client certificate and the passwords
+        (less the options in ``omit``)."""
+        if scheme is None:
+            scheme = "redis+sentinel" if self.tls is None else "rediss+sentinel"
+        query = {"prefix": prefix}
+        if self.tls is not None:
+            query.update(self.tls.url_options())
+        if self.sentinel_password is not None:
+            query["sentinel_password"] = self.sentinel_password
+        query.update(options)
+        auth = "" if self.master_password is None else f":{quote(self.master_password, safe='')}@"
+        port = self.sentinel_port if sentinel_port is None else sentinel_port
+        return (f"{scheme}://{auth}127.0.0.1:{port}/{self.service}/{db}?"
+                + urlencode(_without(query, omit)))
 
     def master(self) -> redis.Redis:
-        """A plain client of the master itself, for checks and clean-up."""
-        return node_client(self.master_port)
+        """A client of the master itself, for checks and clean-up."""
+        return node_client(self.master_port, self.tls, self.master_password)
+
+    def sentinel(self) -> redis.Redis:
+        """A client of the Sentinel itself."""
+        return node_client(self.sentinel_port, self.tls, self.sentinel_password)
+
+
+def start_sentinel(directory: Path, processes: _Processes, tls: TlsFiles | None = None,
+                   master_password: str | None = None,
+                   sentinel_password: str | None = None) -> SentinelSetup:
+    """Start a master and a Sentinel that monitors it, and wait until the Sentinel knows it."""
+    master_port, sentinel_port, plain_port = free_ports(3)
+    setup = SentinelSetup(master_port, sentinel_port, tls=tls,
+                          sentinel_plain_port=None if tls is None else plain_port,
+                          master_password=master_password, sentinel_password=sentinel_password)
+    listen = (["--port", str(master_port)] if tls is None else
+              ["--port", "0", "--tls-port", str(master_port),
+               *tls.server_args(auth_clients=True)])
+    secret = [] if master_password is None else ["--requirepass", master_password]
+    processes.start("master", [*listen, *_persistence_off(), "--dir", str(directory), *secret])
+    _wait("the Sentinel's master", setup.master().ping)
+    # The Sentinel rewrites its configuration file, so it gets one of its own. It reaches the
+    # master over TLS because of tls-replication, with its server certificate as client one.
+    lines = [f"port {sentinel_port}"] if tls is None else [
+        f"port {plain_port}", f"tls-port {sentinel_port}", f"tls-cert-file {tls.server_cert}",
+        f"tls-key-file {tls.server_key}", f"tls-ca-cert-file {tls.ca}",
+        "tls-auth-clients no", "tls-replication yes",
+    ]
+    lines += ["bind 127.0.0.1", f"dir {directory}",
+              f"sentinel monitor {SENTINEL_SERVICE} 127.0.0.1 {master_port} 1",
+              f"sentinel down-after-milliseconds {SENTINEL_SERVICE} 5000"]
+    if master_password is not None:
+        lines.append(f"sentinel auth-pass {SENTINEL_SERVICE} {master_password}")
+    if sentinel_password is not None:
+        lines.append(f"requirepass {sentinel_password}")
+    config = directory / "sentinel.conf"
+    config.write_text("\n".join(lines) + "\n")
+    processes.start("sentinel", [str(config), "--sentinel"])
+    sentinel = setup.sentinel()
+
+    def knows_the_master() -> bool:
+        address = sentinel.sentinel_get_master_addr_by_name(SENTINEL_SERVICE)
+        return isinstance(address, tuple) and int(address[1]) == master_port
+
+    _wait("the Sentinel to know the master", knows_the_master)
+    return setup
 
 
 @pytest.fixture(scope="session")
@@ -226,28 +468,23 @@ def redis_sentinel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sentine
     _binary("redis-server")
     directory = tmp_path_factory.mktemp("redis-sentinel")
     processes = _Processes(directory)
-    master_port, sentinel_port = free_ports(2)
-    # The Sentinel rewrites its configuration file, so it gets one of its own.
-    config = directory / "sentinel.conf"
-    config.write_text(
-        f"port {sentinel_port}\nbind 127.0.0.1\ndir {directory}\n"
-        f"sentinel monitor {SENTINEL_SERVICE} 127.0.0.1 {master_port} 1\n"
-        f"sentinel down-after-milliseconds {SENTINEL_SERVICE} 5000\n"
-    )
-    setup = SentinelSetup(master_port, sentinel_port)
     try:
-        processes.start("master", ["--port", str(master_port), *_persistence_off(),
-                                   "--dir", str(directory)])
-        _wait("the Sentinel's master", node_client(master_port).ping)
-        processes.start("sentinel", [str(config), "--sentinel"])
-        sentinel = node_client(sentinel_port)
+        yield start_sentinel(directory, processes)
+    finally:
+        processes.stop()
 
-        def knows_the_master() -> bool:
-            address = sentinel.sentinel_get_master_addr_by_name(SENTINEL_SERVICE)
-            return isinstance(address, tuple) and int(address[1]) == master_port
 
-        _wait("the Sentinel to know the master", knows_the_master)
-        yield setup
+@pytest.fixture(scope="session")
+def redis_tls_sentinel(tmp_path_factory: pytest.TempPathFactory,
+                       redis_tls_files: TlsFiles) -> Iterator[SentinelSetup]:
+    """A TLS-only master (client certificate required, a password) and a Sentinel with a
+    password of its own that watches it over TLS and answers on a TLS and a plain port."""
+    _binary("redis-server")
+    directory = tmp_path_factory.mktemp("redis-tls-sentinel")
+    processes = _Processes(directory)
+    try:
+        yield start_sentinel(directory, processes, tls=redis_tls_files,
+                             master_password="master+secret/1", sentinel_password="sentinel&s=2")
     finally:
         processes.stop()
 

@@ -19,6 +19,8 @@ from etoegang.state.redis_store import DEFAULT_PREFIX
 from etoegang.state.redis_store import RedisStateStore
 from etoegang.state.redis_urls import CLUSTER_SCHEME
 from etoegang.state.redis_urls import SENTINEL_SCHEME
+from etoegang.state.redis_urls import TLS_CLUSTER_SCHEME
+from etoegang.state.redis_urls import TLS_SENTINEL_SCHEME
 from etoegang.state.redis_urls import cluster_client
 from etoegang.state.redis_urls import parse_cluster_url
 from etoegang.state.redis_urls import parse_sentinel_url
@@ -48,11 +50,16 @@ def store_from_url(url: str, *, clock: Clock | None = None) -> StateStore:
       more startup nodes (no database number: a cluster has only database 0).
     * ``redis+sentinel://host:port[,host:port...]/<service-name>[/db]?prefix=...``: the master
       that these Sentinels monitor under ``service-name``, followed through failovers.
+    * ``rediss+cluster://`` and ``rediss+sentinel://``: the same over TLS, the servers'
+      certificates always verified (``ssl_ca_certs=<file>``, else the system trust store).
 
     Every Redis store puts ``prefix`` (default ``makelaar:``, no braces) in front of its keys.
     The cluster and Sentinel URLs also take ``user:password@`` before the hosts and the options
-    ``socket_timeout`` and ``socket_connect_timeout`` (seconds), and nothing else; see
-    :mod:`etoegang.state.redis_urls`. A malformed URL raises :class:`StateStoreConfigError`.
+    ``socket_timeout`` and ``socket_connect_timeout`` (seconds), the Sentinel URLs the
+    Sentinels' own ``sentinel_username`` and ``sentinel_password``, the TLS URLs
+    ``ssl_ca_certs``, ``ssl_certfile``, ``ssl_keyfile`` (and ``sentinel_ssl``), and nothing
+    else; see :mod:`etoegang.state.redis_urls`. A malformed URL, or a certificate file that
+    cannot be read, raises :class:`StateStoreConfigError`.
     """
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
@@ -68,16 +75,16 @@ def store_from_url(url: str, *, clock: Clock | None = None) -> StateStore:
         except (ValueError, TypeError) as exc:
             raise StateStoreConfigError(f"bad Redis state-store URL: {exc}") from exc
         return RedisStateStore(client, _or_default(prefix))
-    if scheme == CLUSTER_SCHEME:
+    if scheme in (CLUSTER_SCHEME, TLS_CLUSTER_SCHEME):
         cluster = parse_cluster_url(url)
         # The cluster client connects when it is made: made on first use (RedisStateStore).
         return RedisStateStore(lambda: cluster_client(cluster), _or_default(cluster.prefix))
-    if scheme == SENTINEL_SCHEME:
+    if scheme in (SENTINEL_SCHEME, TLS_SENTINEL_SCHEME):
         sentinel = parse_sentinel_url(url)
         return RedisStateStore(sentinel_client(sentinel), _or_default(sentinel.prefix))
     raise StateStoreConfigError(
         "a state-store URL starts with memory://, redis:// (or rediss://, unix://), "
-        "redis+cluster:// or redis+sentinel://"
+        "redis+cluster:// or redis+sentinel:// (or rediss+cluster://, rediss+sentinel://)"
     )
 
 

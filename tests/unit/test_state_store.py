@@ -1,5 +1,6 @@
 """Contract tests of the state-store port, run against the in-process store and real Redis:
-one server, a three-node Redis Cluster and a Sentinel-managed master.
+one server, a three-node Redis Cluster and a Sentinel-managed master, the last two also over
+TLS only (``rediss+cluster://``, ``rediss+sentinel://``).
 
 The one-server half talks to the server on 127.0.0.1:6379 (or MAKELAAR_TEST_REDIS_URL) under a
 unique key prefix per test, removed afterwards. Without a reachable Redis that half fails in CI
@@ -34,6 +35,10 @@ from etoegang.state import StateStoreConfigError
 from etoegang.state import StateStoreError
 from etoegang.state import store_from_url
 from etoegang.state.redis_store import RedisClient
+from etoegang.state.redis_urls import cluster_client
+from etoegang.state.redis_urls import parse_cluster_url
+from etoegang.state.redis_urls import parse_sentinel_url
+from etoegang.state.redis_urls import sentinel_client
 from tests.redis_servers import ClusterNodes
 from tests.redis_servers import SentinelSetup
 
@@ -132,23 +137,63 @@ def _redis_backend(store: StateStore, client: RedisClient, prefix: str) -> Backe
     return Backend(store, expire)
 
 
-@pytest.fixture(params=["memory", "redis", "cluster", "sentinel"])
-def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+#: The private clusters and Sentinel setups, by backend name: their session fixtures.
+CLUSTERS = {"cluster": "redis_cluster", "tls-cluster": "redis_tls_cluster"}
+SENTINELS = {"sentinel": "redis_sentinel", "tls-sentinel": "redis_tls_sentinel"}
+
+
+@pytest.fixture(scope="session")
+def kept_clients() -> Iterator[dict[str, RedisClient]]:
+    """Clients made once per session, by name: a new TLS connection costs about 20 ms (redis-py
+    loads the system trust store for each), and a cluster client opens several."""
+    clients: dict[str, RedisClient] = {}
+    yield clients
+    for client in clients.values():
+        client.close()
+
+
+def _kept(clients: dict[str, RedisClient], name: str, make: Callable[[], RedisClient]
+          ) -> RedisClient:
+    if name not in clients:
+        clients[name] = make()
+    return clients[name]
+
+
+@pytest.fixture(params=["memory", "redis", *CLUSTERS, *SENTINELS])
+def backend(
+    request: pytest.FixtureRequest, kept_clients: dict[str, RedisClient]
+) -> Iterator[Backend]:
     if request.param == "memory":
         yield _memory_backend()
         return
     prefix = f"{RUN_PREFIX}{uuid.uuid4().hex}:"
-    if request.param == "cluster":
-        cluster: ClusterNodes = request.getfixturevalue("redis_cluster")
-        admin = cluster.client()
-        yield _redis_backend(store_from_url(cluster.url(prefix)), admin, prefix)
+    # A store made from its URL for each test; over TLS, each test's store shares the client
+    # that the URL made for the first (the same client store_from_url makes, connected once).
+    if request.param in CLUSTERS:
+        cluster: ClusterNodes = request.getfixturevalue(CLUSTERS[request.param])
+        admin = _kept(kept_clients, f"{request.param}:admin", cluster.client)
+        url = cluster.url(prefix)
+        if cluster.tls is None:
+            store = store_from_url(url)
+        else:
+            shared = _kept(kept_clients, request.param,
+                           lambda: cluster_client(parse_cluster_url(url)))
+            store = RedisStateStore(shared, prefix)
+        yield _redis_backend(store, admin, prefix)
         cluster.delete_prefix(prefix)
-        admin.close()
         return
-    if request.param == "sentinel":
-        sentinel: SentinelSetup = request.getfixturevalue("redis_sentinel")
-        master = sentinel.master()
-        yield _redis_backend(store_from_url(sentinel.url(prefix)), master, prefix)
+    if request.param in SENTINELS:
+        sentinel: SentinelSetup = request.getfixturevalue(SENTINELS[request.param])
+        master = _kept(kept_clients, f"{request.param}:admin", sentinel.master)
+        assert isinstance(master, redis.Redis)
+        url = sentinel.url(prefix)
+        if sentinel.tls is None:
+            store = store_from_url(url)
+        else:
+            shared = _kept(kept_clients, request.param,
+                           lambda: sentinel_client(parse_sentinel_url(url)))
+            store = RedisStateStore(shared, prefix)
+        yield _redis_backend(store, master, prefix)
         _delete_prefix(master, prefix)
         return
     client: redis.Redis = request.getfixturevalue("redis_client")
