@@ -153,7 +153,8 @@ def create_app(settings: NodeSettings, *, clock: Clock | None = None,
                 identities=[i for i in IDENTITIES if i.country == chosen_country],
                 levels=list(Level), requested=incoming.level)
         pending.inbound.pop(str(session.pop("pending", "")), None)
-        recipient = peers.encryption_certificates(connector_id)[0]
+        # The connector's key in use now (its announced activation decides during a rollover).
+        recipient = peers.encryption_certificate(connector_id, clock.now())
         if request.form.get("action") == "cancel":
             status = Status(StatusCode.RESPONDER, SubStatusCode.AUTHN_FAILED,
                             "The user cancelled.")
