@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 
 from broker import legs
 from broker.context import BrokerContext
@@ -38,7 +37,7 @@ from broker.policy import required_loa
 from broker.policy import sso_allowed
 from broker.state import FlowState
 from broker.state import Stage
-from broker.state import new_token
+from broker.state import flow_for_service
 from etoegang.errors import CatalogueError
 from etoegang.errors import MetadataError
 from web import metrics
@@ -127,23 +126,17 @@ class Broker:
                     ),
                     None,
                 )
-            names = {t.lang: t.text for t in service.service_names}
-            flow = FlowState(
-                flow_id=new_token(),
-                created_at=now,
-                expires_at=now + timedelta(seconds=ctx.repo.flow_ttl_seconds),
+            flow = flow_for_service(
+                service,
+                required=required,
+                now=now,
+                ttl_seconds=ctx.repo.flow_ttl_seconds,
                 dv_entity_id=request.issuer,
                 dv_request_id=request.id,
                 relay_state=verified.relay_state,
                 dv_acs_url=channel.url,
                 dv_binding=channel.binding,
                 dv_name=ctx.network.dv_name(request.issuer, service),
-                service_id=service.service_id,
-                service_uuid=service.service_uuid,
-                service_name_nl=names.get("nl", service.service_id),
-                service_name_en=names.get("en", names.get("nl", service.service_id)),
-                catalogue_loa=service.loa,
-                required_loa=required,
                 force_authn=force,
                 sso_allowed=sso_allowed(service.sso_support, required, force),
                 preselected_ad=preselected,

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from dataclasses import fields
 from dataclasses import replace
 from datetime import datetime
+from datetime import timedelta
 from enum import Enum
 from typing import Any
 from typing import Final
@@ -26,6 +27,7 @@ from etoegang.clock import parse_instant
 from etoegang.clock import saml_instant
 from etoegang.errors import XmlError
 from etoegang.state.store import StateStore
+from metadata.catalogue_view import ServiceView
 from policies.loa import Loa
 
 #: Bumped whenever a stored field changes meaning; older values are refused (never guessed).
@@ -184,6 +186,36 @@ class LogoutState:
     dv_relay_state: str | None
     ad_entity_id: str
     ad_request_id: str
+
+
+def flow_for_service(
+    service: ServiceView,
+    *,
+    required: Loa,
+    now: datetime,
+    ttl_seconds: int,
+    flow_id: str | None = None,
+    **face: Any,
+) -> FlowState:
+    """A new login for ``service`` at level ``required``, whichever face it came in by.
+
+    The service's fields come from the catalogue the same way for the SAML, OIDC and eIDAS
+    faces (names in Dutch and English, falling back to Dutch, then to the ServiceID); ``face``
+    holds what the face itself received (the requester, its return channel, ForceAuthn, ...).
+    """
+    names = {t.lang: t.text for t in service.service_names}
+    return FlowState(
+        flow_id=flow_id or new_token(),
+        created_at=now,
+        expires_at=now + timedelta(seconds=ttl_seconds),
+        service_id=service.service_id,
+        service_uuid=service.service_uuid,
+        service_name_nl=names.get("nl", service.service_id),
+        service_name_en=names.get("en", names.get("nl", service.service_id)),
+        catalogue_loa=service.loa,
+        required_loa=required,
+        **face,
+    )
 
 
 _T = TypeVar("_T", FlowState, BrokerSession, LogoutState)

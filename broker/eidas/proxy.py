@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from collections.abc import Mapping
-from datetime import timedelta
 
 from lxml import etree
 
@@ -47,6 +46,7 @@ from broker.outcomes import PostPage
 from broker.state import DvBinding
 from broker.state import DvProtocol
 from broker.state import FlowState
+from broker.state import flow_for_service
 from broker.state import new_token
 from etoegang.bindings.post import decode_post
 from etoegang.crypto.xmldsig import verify
@@ -165,23 +165,18 @@ class ProxyService:
             return self._error(record, BrokerError(ErrorKind.REQUEST_INVALID,
                                                    debug=str(exc)[:120]), ())
         now = ctx.clock.now()
-        names = {t.lang: t.text for t in service.service_names}
-        flow = FlowState(
+        flow = flow_for_service(
+            service,
+            required=required,
+            now=now,
+            ttl_seconds=ctx.repo.flow_ttl_seconds,
             flow_id=record.flow_id,
-            created_at=now,
-            expires_at=now + timedelta(seconds=ctx.repo.flow_ttl_seconds),
             dv_entity_id=settings.proxy_dv_entity_id,
             dv_request_id=request.id,
             relay_state=relay_state,
             dv_acs_url=acs,
             dv_binding=DvBinding.POST,
             dv_name=request.provider_name or request.issuer,
-            service_id=service.service_id,
-            service_uuid=service.service_uuid,
-            service_name_nl=names.get("nl", service.service_id),
-            service_name_en=names.get("en", names.get("nl", service.service_id)),
-            catalogue_loa=service.loa,
-            required_loa=required,
             # eIDAS nodes require ForceAuthn; no broker SSO session serves a foreign service.
             force_authn=True,
             sso_allowed=False,

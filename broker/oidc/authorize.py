@@ -15,7 +15,6 @@ import logging
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 from typing import Final
 
@@ -44,9 +43,8 @@ from broker.outcomes import Redirect
 from broker.policy import sso_allowed
 from broker.state import DvBinding
 from broker.state import DvProtocol
-from broker.state import FlowState
 from broker.state import OidcReturn
-from broker.state import new_token
+from broker.state import flow_for_service
 from etoegang.clock import Clock
 from etoegang.errors import ProtocolError
 
@@ -216,13 +214,13 @@ class Authorizer:
         ctx = self.broker.ctx
         client = accepted.client
         service = ctx.network.service(client.client_id)
-        names = {t.lang: t.text for t in service.service_names}
         now = ctx.clock.now()
         required = accepted.level.required
-        flow = FlowState(
-            flow_id=new_token(),
-            created_at=now,
-            expires_at=now + timedelta(seconds=ctx.repo.flow_ttl_seconds),
+        flow = flow_for_service(
+            service,
+            required=required,
+            now=now,
+            ttl_seconds=ctx.repo.flow_ttl_seconds,
             dv_entity_id=client.dv_entity_id,
             dv_request_id="oidc-" + ctx.ids.new_id(),
             relay_state=None,
@@ -230,12 +228,6 @@ class Authorizer:
             dv_acs_url=accepted.redirect_uri,
             dv_binding=DvBinding.ARTIFACT,
             dv_name=ctx.network.dv_name(client.dv_entity_id, service),
-            service_id=service.service_id,
-            service_uuid=service.service_uuid,
-            service_name_nl=names.get("nl", service.service_id),
-            service_name_en=names.get("en", names.get("nl", service.service_id)),
-            catalogue_loa=service.loa,
-            required_loa=required,
             force_authn=accepted.force_authn,
             sso_allowed=sso_allowed(service.sso_support, required, accepted.force_authn),
             protocol=DvProtocol.OIDC,
