@@ -21,13 +21,11 @@ without TLS to the Sentinel (``sentinel_ssl=false``).
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Callable
 from collections.abc import Collection
 from collections.abc import Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import UTC
@@ -54,21 +52,12 @@ from redis.cluster import ClusterNode
 from redis.cluster import RedisCluster
 from redis.retry import Retry
 
+from tests.ports import free_ports
+
 #: The name the Sentinel monitors its master under.
 SENTINEL_SERVICE = "makelaar-test"
 #: How long a server, the cluster or the Sentinel may take to come up before the test fails.
 START_SECONDS = 15.0
-
-
-def free_ports(count: int) -> list[int]:
-    """Ports the kernel just handed out (all bound at once, so they differ), then released."""
-    with ExitStack() as stack:
-        sockets = []
-        for _ in range(count):
-            s = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
-            s.bind(("127.0.0.1", 0))
-            sockets.append(s)
-        return [int(s.getsockname()[1]) for s in sockets]
 
 
 def node_client(port: int, tls: TlsFiles | None = None, password: str | None = None

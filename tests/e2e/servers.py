@@ -7,11 +7,9 @@ Shared by the end-to-end tests and the browser test: the roles are started exact
 from __future__ import annotations
 
 import importlib
-import socket
 from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Sequence
-from contextlib import ExitStack
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,17 +25,7 @@ from makelaar.demo import prepare_network
 from makelaar.serve import ROLES
 from makelaar.serve import RoleNotAvailable
 from makelaar.serve import _import_attr
-
-
-def free_ports(count: int) -> list[int]:
-    """Ports the kernel just handed out (all bound at once, so they differ), then released."""
-    with ExitStack() as stack:
-        sockets = []
-        for _ in range(count):
-            s = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
-            s.bind(("127.0.0.1", 0))
-            sockets.append(s)
-        return [s.getsockname()[1] for s in sockets]
+from tests.ports import free_ports
 
 
 def missing_pieces(servers: Sequence[str] = SERVERS) -> list[str]:

@@ -4,7 +4,6 @@ state store that can be broken on demand, and a private redis-server on a free p
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from etoegang.state import InMemoryStateStore
 from etoegang.state import StateStoreError
 from tests.broker.conftest import network  # noqa: F401 - fixture re-used here
 from tests.broker.conftest import settings  # noqa: F401 - fixture re-used here
+from tests.ports import free_port
 
 
 class BreakableStore(InMemoryStateStore):
@@ -35,12 +35,6 @@ class BreakableStore(InMemoryStateStore):
             if object.__getattribute__(self, "broken"):
                 raise StateStoreError("Redis refused or is unavailable: ConnectionError")
         return object.__getattribute__(self, name)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _client(port: int) -> redis.Redis:
