@@ -10,6 +10,7 @@ message signature naming a KeyName finds its certificate.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
@@ -77,6 +78,16 @@ class LocalizedText:
 
     lang: str
     text: str
+
+
+def pick_text(texts: Sequence[LocalizedText], lang: str) -> str:
+    """The text in ``lang``, else Dutch, else English, else the first; "" when there is none
+    (catalogue and metadata texts come in nl and en, sometimes only one of them)."""
+    for wanted in (lang, "nl", "en"):
+        for text in texts:
+            if text.lang == wanted:
+                return text.text
+    return texts[0].text if texts else ""
 
 
 def _pick(texts: tuple[LocalizedText, ...], lang: str) -> str | None:

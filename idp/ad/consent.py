@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from metadata.catalogue import ServiceView
-from metadata.model import LocalizedText
+from metadata.model import pick_text
 
 _AD_ATTRIBUTE: Final = re.compile(r"^urn:etoegang:\d+\.\d+:attribute:(?P<local>[A-Za-z]+)$")
 
@@ -51,14 +51,6 @@ class PersonFacts:
     surname: str
 
 
-def _pick(texts: tuple[LocalizedText, ...], lang: str) -> str:
-    for wanted in (lang, "nl", "en"):
-        for text in texts:
-            if text.lang == wanted:
-                return text.text
-    return texts[0].text if texts else ""
-
-
 def attribute_values(person: PersonFacts) -> dict[str, str]:
     """The attribute values the AD can deliver, by local name."""
     values = {"FirstName": person.given_names, "FamilyName": person.surname}
@@ -85,7 +77,7 @@ def consent_items(
                 name=attribute.name,
                 local=local,
                 required=attribute.is_required,
-                purpose=_pick(attribute.purposes, lang),
+                purpose=pick_text(attribute.purposes, lang),
                 available=local in available,
             )
         )

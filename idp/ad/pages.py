@@ -30,7 +30,7 @@ from idp.ad.session import unsign_token
 from idp.app import context_of
 from idp.context import IdpContext
 from metadata.catalogue import ServiceView
-from metadata.model import LocalizedText
+from metadata.model import pick_text
 from web import i18n
 from web.app import render_error
 
@@ -63,15 +63,6 @@ def signer() -> Signer:
     )
 
 
-def pick(texts: tuple[LocalizedText, ...]) -> str:
-    lang = i18n.current_language()
-    for wanted in (lang, "nl", "en"):
-        for text in texts:
-            if text.lang == wanted:
-                return text.text
-    return texts[0].text if texts else ""
-
-
 def service_view(tx: LoginTransaction) -> ServiceView:
     return ServiceView.by_service_uuid(ctx().catalogue, tx.service_uuid)
 
@@ -82,8 +73,8 @@ def page(template: str, tx: LoginTransaction, status: int = 200, **values: Any) 
     body = render_template(
         template,
         tx=tx,
-        dv=pick(view.display_names),
-        service=pick(view.service_names),
+        dv=pick_text(view.display_names, i18n.current_language()),
+        service=pick_text(view.service_names, i18n.current_language()),
         required=tx.required.label,
         **values,
     )

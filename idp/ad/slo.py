@@ -30,7 +30,9 @@ from idp.ad.session import SSO_COOKIE
 from idp.ad.session import AdSession
 from metadata.catalogue import ServiceView
 from metadata.model import Binding
+from metadata.model import pick_text
 from web import csrf
+from web import i18n
 
 
 def _hm_slo(hm_entity_id: str) -> str | None:
@@ -49,7 +51,7 @@ def _logged_out(session: AdSession | None) -> Response:
             view = ServiceView.by_service_uuid(pages.ctx().catalogue, service_uuid)
         except CatalogueError:
             continue
-        name = pages.pick(view.display_names)
+        name = pick_text(view.display_names, i18n.current_language())
         if name not in names:
             names.append(name)
     response = Response(render_template("ad/logged_out.html", dv=", ".join(names)),

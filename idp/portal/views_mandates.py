@@ -27,7 +27,7 @@ from idp.portal.blueprint import svc
 from idp.portal.errors import Invalid
 from idp.portal.tariffs import mandate_price
 from metadata.catalogue import ServiceView
-from metadata.model import LocalizedText
+from metadata.model import pick_text
 from web import i18n
 
 
@@ -39,18 +39,10 @@ class ServiceOption:
     level: str
 
 
-def pick(texts: tuple[LocalizedText, ...]) -> str:
-    lang = i18n.current_language()
-    for wanted in (lang, "nl", "en"):
-        for text in texts:
-            if text.lang == wanted:
-                return text.text
-    return texts[0].text if texts else ""
-
-
 def service_options() -> list[ServiceOption]:
-    return [ServiceOption(view.service_uuid.lower(), pick(view.service_names),
-                          pick(view.display_names), view.loa.label)
+    lang = i18n.current_language()
+    return [ServiceOption(view.service_uuid.lower(), pick_text(view.service_names, lang),
+                          pick_text(view.display_names, lang), view.loa.label)
             for view in ServiceView.all(ctx().catalogue)]
 
 

@@ -90,3 +90,15 @@ def test_malformed_entity_ids_are_refused(value: str) -> None:
 def test_malformed_service_ids_are_refused(value: str) -> None:
     with pytest.raises(MalformedIdentifier):
         parse_service_id(value)
+
+
+def test_pick_text_prefers_the_language_then_dutch_then_english() -> None:
+    from metadata.model import LocalizedText
+    from metadata.model import pick_text
+
+    both = (LocalizedText("en", "Permit"), LocalizedText("nl", "Vergunning"))
+    assert pick_text(both, "en") == "Permit"
+    assert pick_text(both, "de") == "Vergunning"
+    assert pick_text((LocalizedText("en", "Permit"),), "nl") == "Permit"
+    assert pick_text((LocalizedText("fr", "Permis"),), "nl") == "Permis"
+    assert pick_text((), "nl") == ""
